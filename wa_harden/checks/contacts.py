@@ -1,0 +1,208 @@
+"""Whether WhatsApp can read the address book, and whether it already copied it."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from wa_harden.checks.base import (
+    ANDROID_PERMISSION,
+    CheckSpec,
+    Evaluation,
+    Param,
+    could_not_read,
+    package_dump,
+    scan_users,
+    short_permission,
+    user_label,
+)
+from wa_harden.commands import WHATSAPP_PACKAGES
+from wa_harden.facts import DeviceFacts, PackageDump, PackageUserState, PermissionGrant, Unknown, is_known
+from wa_harden.model import Area, Outcome, Severity
+
+CONTACT_PERMISSIONS = tuple(
+    ANDROID_PERMISSION + name for name in ("READ_CONTACTS", "WRITE_CONTACTS", "GET_ACCOUNTS")
+)
+_BLOCKING_MODES = ("ignore", "deny")
+
+
+def _grant(dump: PackageDump, state: PackageUserState, permission: str) -> PermissionGrant:
+    """The user's grant; a permission the package does not request (or list) is not granted."""
+    found = state.runtime_permissions.get(permission) or dump.install_permissions.get(permission)
+    return found if found is not None else PermissionGrant(permission, granted=False)
+
+
+def _appop_notes(facts: DeviceFacts, package: str, user_id: int, grant: PermissionGrant) -> list[str]:
+    """Mention an app-op that blocks a granted permission: Android resets it, so it is no fix."""
+    user_facts = facts.per_user.get(user_id)
+    ops = user_facts.appops.get(package) if user_facts is not None else None
+    if ops is None or not is_known(ops):
+        return []
+    op_name = short_permission(grant.permission)
+    return [
+        f"{package} in user {user_id}: the {op_name} app-op is '{op.mode}' but the permission is "
+        "still granted; Android resets the app-op from the permission, so this does not last"
+        for op in ops
+        if op.op == op_name and op.mode in _BLOCKING_MODES
+    ]
+
+
+def _flag_note(package: str, user_id: int, grant: PermissionGrant) -> list[str]:
+    where = f"{package} in user {user_id}: {short_permission(grant.permission)}"
+    notes = []
+    if grant.policy_fixed:
+        notes.append(f"{where} is POLICY_FIXED: a device policy fixes this state: change it in the MDM")
+    if grant.user_fixed:
+        notes.append(f"{where} is USER_FIXED: the phone's user fixed this choice in Settings")
+    return notes
+
+
+def _contacts_denied(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
+    permissions: list[str] = list(params["permissions"])
+    observed: list[dict[str, Any]] = []
+    granted: list[str] = []
+    notes: list[str] = []
+    unknowns: list[tuple[str, Unknown]] = []
+    for package in WHATSAPP_PACKAGES:
+        dump = package_dump(facts, package)
+        if not is_known(dump):
+            unknowns.append((package, dump))
+            continue
+        if dump is None:
+            continue
+        for user_id in dump.installed_users():
+            state = dump.users[user_id]
+            for permission in permissions:
+                grant = _grant(dump, state, permission)
+                observed.append(
+                    {
+                        "package": package,
+                        "user": user_id,
+                        "permission": permission,
+                        "granted": grant.granted,
+                        "flags": sorted(grant.flags),
+                    }
+                )
+                if grant.granted:
+                    granted.append(f"{package} in user {user_id}: {short_permission(permission)}")
+                    notes += _flag_note(package, user_id, grant) + _appop_notes(
+                        facts, package, user_id, grant
+                    )
+    expected = {"granted": False, "permissions": permissions}
+    notes += [f"{p} could not be read ({u.reason.value})" for p, u in unknowns]
+    if granted:
+        return Evaluation(
+            Outcome.FAIL,
+            reason="contacts-granted",
+            message=f"WhatsApp may read the address book: {'; '.join(granted)} granted.",
+            observed=observed,
+            expected=expected,
+            notes=tuple(notes),
+        )
+    if unknowns:
+        package, unknown = unknowns[0]
+        return could_not_read(unknown, f"the permissions of {package}", tuple(notes))
+    if not observed:
+        return Evaluation(
+            Outcome.NOT_APPLICABLE,
+            reason="not-installed",
+            message="No WhatsApp app is installed, so no contacts permission is checked.",
+            expected=expected,
+        )
+    return Evaluation(
+        Outcome.PASS,
+        reason="contacts-denied",
+        message="No WhatsApp app holds a contacts permission in any user.",
+        observed=observed,
+        expected=expected,
+        notes=tuple(notes),
+    )
+
+
+def _contact_sync_traces(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
+    scan = scan_users(facts, lambda user_facts: user_facts.contacts)
+    observed = [
+        {
+            "user": user.user_id,
+            "kind": user.kind.value,
+            "counts": {t: stats.count(t) for t in WHATSAPP_PACKAGES},
+        }
+        for user, stats in scan.readable
+    ]
+    traces = [
+        f"{user_label(user)}: {stats.count(*WHATSAPP_PACKAGES)}"
+        for user, stats in scan.readable
+        if stats.count(*WHATSAPP_PACKAGES)
+    ]
+    if traces:
+        return Evaluation(
+            Outcome.FAIL,
+            reason="sync-traces",
+            message=(
+                "WhatsApp's own contacts are in the address book, a sign that it was synced "
+                f"({'; '.join(traces)} raw contacts)."
+            ),
+            observed=observed,
+            expected=0,
+            notes=scan.all_notes(),
+        )
+    error = scan.error("the address book")
+    if error is not None:
+        return error
+    return Evaluation(
+        Outcome.PASS,
+        reason="no-traces",
+        message="The address book holds no WhatsApp contacts.",
+        observed=observed,
+        expected=0,
+        notes=scan.notes,
+    )
+
+
+CHECKS = (
+    CheckSpec(
+        id="wa-contacts-denied",
+        title="WhatsApp cannot read the address book",
+        area=Area.CONTACTS,
+        rationale=(
+            "With the contacts permission WhatsApp uploads every phone number in the address book to "
+            "Meta, including people who never agreed and are not customers (Art. 5(1)(c), 6, 44)."
+        ),
+        severity=Severity.CRITICAL,
+        gdpr=("Art. 5(1)(c)", "Art. 6", "Art. 44"),
+        fixable=True,
+        remedy=(
+            "Settings > Apps > WhatsApp Business > Permissions > Contacts > Don't allow, in every user "
+            "where it is installed (and the same for WhatsApp). If the permission is POLICY_FIXED, set "
+            "it to 'deny' in the MDM instead."
+        ),
+        params=(
+            Param(
+                "permissions",
+                list,
+                list(CONTACT_PERMISSIONS),
+                "permissions no WhatsApp app may hold",
+                item_kind=str,
+            ),
+        ),
+        evaluate=_contacts_denied,
+    ),
+    CheckSpec(
+        id="wa-contact-sync-traces",
+        title="No WhatsApp contacts in the address book",
+        area=Area.CONTACTS,
+        rationale=(
+            "WhatsApp writes its own raw contacts (account type com.whatsapp / com.whatsapp.w4b) after "
+            "reading the address book: a sign the numbers were already uploaded (Art. 5(1)(c))."
+        ),
+        severity=Severity.HIGH,
+        gdpr=("Art. 5(1)(c)",),
+        fixable=False,
+        remedy=(
+            "First deny WhatsApp the contacts permission, then remove its sync account: Settings > "
+            "Accounts > WhatsApp Business > Remove account (this deletes only WhatsApp's copies). "
+            "Ask your data protection officer whether the past upload needs to be documented."
+        ),
+        params=(),
+        evaluate=_contact_sync_traces,
+    ),
+)

@@ -1,0 +1,98 @@
+"""Whether WhatsApp's media folders show up in the gallery (and in Google Photos backup)."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from wa_harden.checks.base import CheckSpec, Evaluation, manual, scan_users
+from wa_harden.facts import DeviceFacts
+from wa_harden.model import Area, Outcome, Severity
+
+
+def _media_hidden(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
+    scan = scan_users(facts, lambda user_facts: user_facts.media)
+    present = [tree for _, trees in scan.readable for tree in trees if tree.present]
+    visible = [folder.path for tree in present for folder in tree.visible_folders]
+    if visible:
+        return Evaluation(
+            Outcome.FAIL,
+            reason="media-visible",
+            message=(
+                f"{len(visible)} WhatsApp media folder(s) have no .nomedia, so the gallery and photo "
+                "backup apps show customer media."
+            ),
+            observed=visible,
+            expected=[],
+            notes=scan.all_notes(),
+        )
+    error = scan.error("the WhatsApp media folders")
+    if error is not None:
+        return error
+    if not present:
+        return Evaluation(
+            Outcome.NOT_APPLICABLE,
+            reason="no-media-tree",
+            message="No WhatsApp storage tree exists on the phone.",
+            observed=[],
+            expected=[],
+            notes=scan.notes,
+        )
+    return Evaluation(
+        Outcome.PASS,
+        reason="media-hidden",
+        message=f"Every media folder of {len(present)} WhatsApp storage tree(s) is hidden by a .nomedia.",
+        observed=[],
+        expected=[],
+        notes=scan.notes,
+    )
+
+
+def _media_visibility(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
+    return manual(
+        "not-observable",
+        "WhatsApp's 'Media visibility' setting cannot be read over ADB: open WhatsApp Business > "
+        "Settings > Chats and check that 'Media visibility' is off.",
+    )
+
+
+CHECKS = (
+    CheckSpec(
+        id="wa-media-hidden",
+        title="WhatsApp media folders are hidden from the gallery",
+        area=Area.MEDIA,
+        rationale=(
+            "Photos and documents customers send land in shared storage; without a .nomedia file the "
+            "gallery shows them and photo apps may upload them (Art. 5(1)(f), 32)."
+        ),
+        severity=Severity.HIGH,
+        gdpr=("Art. 5(1)(f)", "Art. 32"),
+        fixable=True,
+        remedy=(
+            "With a file manager, create an empty file named '.nomedia' in every folder under "
+            "Android/media/com.whatsapp.w4b/WhatsApp Business/Media (and the legacy 'WhatsApp "
+            "Business/Media' folder if present), e.g. 'WhatsApp Business Images' and 'WhatsApp "
+            "Business Video'; then turn off Media visibility in the app."
+        ),
+        params=(),
+        evaluate=_media_hidden,
+    ),
+    CheckSpec(
+        id="wa-media-visibility",
+        title="WhatsApp 'Media visibility' is off",
+        area=Area.MEDIA,
+        rationale=(
+            "With 'Media visibility' off, WhatsApp saves new media where the gallery does not index "
+            "it; the setting is private to WhatsApp (Art. 5(1)(f), 32)."
+        ),
+        severity=Severity.MEDIUM,
+        gdpr=("Art. 5(1)(f)", "Art. 32"),
+        fixable=False,
+        remedy=(
+            "Open WhatsApp Business > Settings > Chats and turn 'Media visibility' off. Check that no "
+            "chat overrides it (chat > contact info > Media visibility = Default or No)."
+        ),
+        params=(),
+        evaluate=_media_visibility,
+        manual=True,
+    ),
+)

@@ -1,0 +1,155 @@
+"""Which commands an audit needs, and how they reach the phone: at most two shell round trips.
+
+Round 1 sends everything that does not depend on the phone's users, plus user 0's commands
+(every phone has user 0).  Round 2 is needed only when ``pm list users`` shows more users; it
+sends their per-user commands.  Each round is one shell session running a batched script whose
+sections are separated by unique markers, each section with its own exit status.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+from wa_harden import commands as cmd
+from wa_harden.capture import Capture, CommandRecord, now_utc
+from wa_harden.facts import Gap, is_known
+from wa_harden.parse.text import decode_output
+from wa_harden.parse.users import parse_pm_list_users
+from wa_harden.privacy import redact
+
+DEFAULT_TIMEOUT = 60.0  # seconds per device for the whole audit; adbutils' own default is 600
+
+
+def device_commands() -> list[str]:
+    """Commands that read the whole device."""
+    return [
+        cmd.GETPROP,
+        cmd.PM_LIST_USERS,
+        *(cmd.dumpsys_package(p) for p in cmd.WHATSAPP_PACKAGES),
+        cmd.DUMPSYS_LOCK_SETTINGS,
+        cmd.DUMPSYS_ACCOUNT,
+        cmd.DPM_LIST_OWNERS,
+        cmd.DUMPSYS_DEVICE_POLICY,
+        cmd.BMGR_LIST_TRANSPORTS,
+        *(cmd.settings_get("global", key) for key in cmd.GLOBAL_SETTING_KEYS),
+    ]
+
+
+def user_commands(user: int) -> list[str]:
+    """Commands that read one Android user."""
+    out = [
+        cmd.pm_list_packages(user),
+        cmd.bmgr_enabled(user),
+        cmd.backup_setting(user),
+        *(cmd.appops_get(user, p) for p in cmd.WHATSAPP_PACKAGES),
+        cmd.content_raw_contacts(user),
+    ]
+    for _package, _layout, root in cmd.media_tree_roots(user):
+        out += [cmd.find_media_folders(root), cmd.find_nomedia(root)]
+    return out
+
+
+def user_ids(capture: Capture) -> list[int]:
+    """User ids from the captured ``pm list users``; [0] when it is missing or unreadable."""
+    record = capture.get(cmd.PM_LIST_USERS)
+    users = parse_pm_list_users(record.output) if record else None
+    ids = [u.user_id for u in users] if users is not None and is_known(users) else []
+    return sorted(set(ids) | {0})
+
+
+def round_one() -> list[str]:
+    return device_commands() + user_commands(0)
+
+
+def round_two(capture: Capture) -> list[str]:
+    """Per-user commands for users other than 0 that the capture does not hold yet."""
+    planned = [c for uid in user_ids(capture) if uid != 0 for c in user_commands(uid)]
+    return [c for c in planned if capture.get(c) is None]
+
+
+def planned_commands(capture: Capture) -> list[str]:
+    """Every command a complete audit of this capture's phone needs (for replay and checks)."""
+    return round_one() + [c for uid in user_ids(capture) if uid != 0 for c in user_commands(uid)]
+
+
+# --- batching ---------------------------------------------------------------------------------
+
+
+class ShellTarget(Protocol):
+    def shell(self, script: str, timeout: float): ...  # -> wa_harden.device.adb.ShellResult
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A script running ``commands`` in order, each between markers carrying its exit status."""
+
+    commands: tuple[str, ...]
+    nonce: str
+
+    @classmethod
+    def of(cls, commands: list[str]) -> "Batch":
+        return cls(tuple(commands), secrets.token_hex(6))
+
+    def _begin(self, index: int) -> str:
+        return f"@@WAH{self.nonce}:B:{index}@@"
+
+    def _end(self, index: int) -> str:
+        return f"@@WAH{self.nonce}:E:{index}:"
+
+    def script(self) -> str:
+        parts = []
+        for index, command in enumerate(self.commands):
+            parts.append(f"echo '{self._begin(index)}'; {command} 2>&1; echo \"{self._end(index)}$?@@\"")
+        return "; ".join(parts)
+
+    def split(self, stdout: bytes) -> list[CommandRecord]:
+        """Records of the commands whose section is complete, in order."""
+        text = decode_output(stdout)
+        records = []
+        position = 0
+        for index, command in enumerate(self.commands):
+            begin = text.find(self._begin(index) + "\n", position)
+            if begin < 0:
+                break
+            start = begin + len(self._begin(index)) + 1
+            end = text.find(self._end(index), start)
+            if end < 0:
+                break
+            status_match = re.match(r"(\d+)@@", text[end + len(self._end(index)):])
+            if status_match is None:
+                break
+            records.append(CommandRecord(command, redact(command, text[start:end]), int(status_match.group(1))))
+            position = end + len(self._end(index)) + len(status_match.group(0))
+        return records
+
+
+def run_round(target: ShellTarget, commands: list[str], timeout: float) -> tuple[list[CommandRecord], str | None]:
+    """One shell session for ``commands``; the complete sections, and why the rest is missing."""
+    if not commands:
+        return [], None
+    batch = Batch.of(commands)
+    result = target.shell(batch.script(), timeout)
+    records = batch.split(result.stdout)
+    if len(records) == len(commands):
+        return records, None
+    if result.failure is not None:
+        return records, result.failure.value
+    return records, Gap.UNPARSEABLE.value  # the session ended but sections are missing
+
+
+def collect(target: ShellTarget, serial: str, timeout: float = DEFAULT_TIMEOUT,
+            device: dict | None = None) -> Capture:
+    """Run the audit's commands on one phone (one or two shell sessions) into a Capture."""
+    started = time.monotonic()
+    capture = Capture(serial=serial, captured_at=now_utc(), device=device or {})
+    records, incomplete = run_round(target, round_one(), timeout)
+    capture = capture.extended(tuple(records), incomplete)
+    if incomplete is None:
+        remaining = max(1.0, timeout - (time.monotonic() - started))
+        records, incomplete = run_round(target, round_two(capture), remaining)
+        capture = capture.extended(tuple(records), incomplete)
+    return capture

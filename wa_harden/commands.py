@@ -1,0 +1,126 @@
+"""The exact shell commands an audit sends, built only from validated identifiers.
+
+This module is the single source of truth for command text: the collector sends these strings,
+a capture file records them, and the fact builder looks them up again by the same strings.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+WHATSAPP = "com.whatsapp"
+WHATSAPP_BUSINESS = "com.whatsapp.w4b"
+WHATSAPP_PACKAGES = (WHATSAPP, WHATSAPP_BUSINESS)
+
+_PACKAGE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$")
+_SETTING_KEY_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
+_NAMESPACES = ("global", "secure", "system")
+
+
+def package_name(name: str) -> str:
+    """Return ``name`` if it is a valid Android package name, else raise ValueError."""
+    if not isinstance(name, str) or not _PACKAGE_RE.match(name):
+        raise ValueError(f"not a valid Android package name: {name!r}")
+    return name
+
+
+def user_id(value: object) -> int:
+    """Return ``value`` as an Android user id (a non-negative int), else raise ValueError."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"not a valid Android user id: {value!r}")
+    return value
+
+
+def quote(path: str) -> str:
+    """Quote one remote path for the device shell (WhatsApp paths contain spaces)."""
+    if "\n" in path or "\0" in path:
+        raise ValueError(f"refusing a path with a newline or NUL: {path!r}")
+    return shlex.quote(path)
+
+
+# --- device-wide ---------------------------------------------------------------------------------
+
+GETPROP = "getprop"
+PM_LIST_USERS = "pm list users"
+BMGR_LIST_TRANSPORTS = "bmgr list transports"
+DUMPSYS_LOCK_SETTINGS = "dumpsys lock_settings"  # never `locksettings`: it can count as a failed unlock
+DUMPSYS_ACCOUNT = "dumpsys account"
+DPM_LIST_OWNERS = "dpm list-owners"  # Android 12+
+DUMPSYS_DEVICE_POLICY = "dumpsys device_policy"  # every version; the fallback for list-owners
+
+# Global settings the device checks read (Play Protect, developer options).
+GLOBAL_SETTING_KEYS = (
+    "package_verifier_enable",
+    "verifier_verify_adb_installs",
+    "development_settings_enabled",
+)
+
+
+def dumpsys_package(package: str) -> str:
+    return f"dumpsys package {package_name(package)}"
+
+
+def settings_get(namespace: str, key: str, user: int | None = None) -> str:
+    if namespace not in _NAMESPACES:
+        raise ValueError(f"unknown settings namespace: {namespace!r}")
+    if not _SETTING_KEY_RE.match(key):
+        raise ValueError(f"not a valid settings key: {key!r}")
+    if user is None:
+        return f"settings get {namespace} {key}"
+    return f"settings --user {user_id(user)} get {namespace} {key}"
+
+
+# --- per user -------------------------------------------------------------------------------------
+
+
+def pm_list_packages(user: int) -> str:
+    """WhatsApp packages of one user; the filter is a substring match, so it also finds .w4b."""
+    return f"pm list packages --user {user_id(user)} -i -U --show-versioncode {WHATSAPP}"
+
+
+def appops_get(user: int, package: str) -> str:
+    return f"appops get --user {user_id(user)} {package_name(package)}"
+
+
+def bmgr_enabled(user: int) -> str:
+    """``bmgr enabled`` for user 0 (every version); ``--user`` (Android 10+) for the others."""
+    uid = user_id(user)
+    return "bmgr enabled" if uid == 0 else f"bmgr --user {uid} enabled"
+
+
+def backup_setting(user: int) -> str:
+    return settings_get("secure", "backup_enabled", user)
+
+
+def content_raw_contacts(user: int) -> str:
+    """Raw contacts by account type only: no names, numbers or account names are asked for."""
+    return (
+        f"content query --user {user_id(user)} --uri content://com.android.contacts/raw_contacts"
+        " --projection account_type:deleted"
+    )
+
+
+def storage_root(user: int) -> str:
+    return f"/storage/emulated/{user_id(user)}"
+
+
+def media_tree_roots(user: int) -> tuple[tuple[str, str, str], ...]:
+    """(package, layout, root) of every WhatsApp storage tree of one user, scoped and legacy."""
+    base = storage_root(user)
+    return (
+        (WHATSAPP, "scoped", f"{base}/Android/media/{WHATSAPP}/WhatsApp"),
+        (WHATSAPP_BUSINESS, "scoped", f"{base}/Android/media/{WHATSAPP_BUSINESS}/WhatsApp Business"),
+        (WHATSAPP, "legacy", f"{base}/WhatsApp"),
+        (WHATSAPP_BUSINESS, "legacy", f"{base}/WhatsApp Business"),
+    )
+
+
+def find_media_folders(root: str) -> str:
+    """Media-type folders of a tree, found at run time (WhatsApp Business prefixes their names)."""
+    return f"find {quote(root + '/Media')} -mindepth 1 -maxdepth 1 -type d"
+
+
+def find_nomedia(root: str) -> str:
+    """Every .nomedia down to the media-type folders (tree root, Media/, Media/<type>/)."""
+    return f"find {quote(root)} -maxdepth 3 -name .nomedia"

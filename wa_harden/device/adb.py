@@ -1,0 +1,239 @@
+"""The adbutils adapter: adb servers, attached devices, and one shell session with a deadline.
+
+Everything that touches adbutils lives here.  Expected trouble (a pulled cable, a device that
+stops answering) comes back as data in :class:`ShellResult`; only a server that cannot be reached
+or started raises :class:`~wa_harden.errors.AdbServerError`.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+
+import adbutils
+from adbutils._adb import AdbConnection as _AdbConnection
+
+from wa_harden.errors import AdbServerError
+from wa_harden.facts import Gap
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 5037
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+@dataclass(frozen=True)
+class ServerAddress:
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+
+    @classmethod
+    def resolve(cls, host: str | None = None, port: int | None = None) -> "ServerAddress":
+        """Command-line values win, then the variables adb itself reads, then 127.0.0.1:5037."""
+        env_host = os.environ.get("ANDROID_ADB_SERVER_HOST") or DEFAULT_HOST
+        env_port = os.environ.get("ANDROID_ADB_SERVER_PORT")
+        if port is None and env_port:
+            try:
+                port = int(env_port)
+            except ValueError:
+                raise AdbServerError(f"ANDROID_ADB_SERVER_PORT is not a port number: {env_port!r}") from None
+        return cls(host or env_host, port or DEFAULT_PORT)
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+class _Connection(_AdbConnection):
+    """adbutils' connection, minus its habit of running `adb start-server` on the default port."""
+
+    def _safe_connect(self):  # type: ignore[override]
+        return self._create_socket()
+
+
+class _Client(adbutils.AdbClient):
+    def make_connection(self, timeout: float | None = None) -> _AdbConnection:  # type: ignore[override]
+        try:
+            conn = _Connection(self.host, self.port)
+        except adbutils.AdbError as exc:
+            raise AdbServerError(f"cannot reach the adb server at {self.host}:{self.port}: {exc}",
+                                 hint="start it with `adb start-server` or pass -H/-P") from exc
+        if timeout:
+            conn.conn.settimeout(timeout)
+        return conn
+
+
+def bundled_adb() -> str:
+    return str(adbutils.adb_path())
+
+
+def server_running(address: ServerAddress) -> bool:
+    try:
+        _Client(address.host, address.port).server_version()
+        return True
+    except (AdbServerError, adbutils.AdbError, OSError):
+        return False
+
+
+def ensure_server(address: ServerAddress) -> bool:
+    """Make sure a server answers; start the bundled adb on a local port if none runs.
+
+    Returns True when this call started it.  A running server is never killed or restarted.
+    """
+    if server_running(address):
+        return False
+    if address.host not in LOCAL_HOSTS:
+        raise AdbServerError(f"no adb server answers at {address}",
+                             hint="start it on that machine, or check -H/--adb-host")
+    try:
+        result = subprocess.run([bundled_adb(), "-P", str(address.port), "start-server"],
+                                capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise AdbServerError(f"could not start the adb server on port {address.port}: {exc}") from exc
+    if not server_running(address):
+        raise AdbServerError(f"could not start the adb server on port {address.port}",
+                             hint=(result.stderr or result.stdout).strip())
+    return True
+
+
+@dataclass(frozen=True)
+class AttachedDevice:
+    """One line of ``adb devices -l``."""
+
+    serial: str
+    state: str  # device | unauthorized | offline | ...
+    model: str | None = None
+    product: str | None = None
+    device: str | None = None
+
+
+def list_devices(address: ServerAddress) -> list[AttachedDevice]:
+    client = _Client(address.host, address.port)
+    try:
+        infos = client.list(extended=True)
+    except adbutils.AdbError as exc:
+        raise AdbServerError(f"the adb server at {address} did not list devices: {exc}") from exc
+    return [
+        AttachedDevice(
+            serial=info.serial,
+            state=info.state,
+            model=(info.tags.get("model") or "").replace("_", " ") or None,
+            product=info.tags.get("product"),
+            device=info.tags.get("device"),
+        )
+        for info in infos
+    ]
+
+
+@dataclass(frozen=True)
+class ShellResult:
+    """What one shell session gave back, complete or not."""
+
+    stdout: bytes
+    stderr: bytes = b""
+    exit_code: int | None = None  # None with shell v1, or when the session was cut short
+    failure: Gap | None = None  # TIMEOUT or CONNECTION_LOST
+    detail: str = ""
+    shell_v2: bool = True
+
+    @property
+    def complete(self) -> bool:
+        return self.failure is None
+
+
+class DeviceSession:
+    """Shell access to one attached device through one adb server."""
+
+    def __init__(self, address: ServerAddress, serial: str) -> None:
+        self.address = address
+        self.serial = serial
+        self._client = _Client(address.host, address.port)
+        self._device = adbutils.AdbDevice(self._client, serial=serial)
+        self._v2: bool | None = None
+
+    def supports_shell_v2(self, timeout: float = 10.0) -> bool:
+        if self._v2 is None:
+            with self._device.open_transport("features", timeout=timeout) as conn:
+                features = conn.read_string_block()
+            self._v2 = "shell_v2" in features.split(",")
+        return self._v2
+
+    def shell(self, script: str, timeout: float) -> ShellResult:
+        """Run ``script`` in one shell session; give up after ``timeout`` seconds in total."""
+        deadline = time.monotonic() + timeout
+        try:
+            v2 = self.supports_shell_v2(timeout=timeout)
+            conn = self._device.open_transport(timeout=max(0.1, deadline - time.monotonic()))
+        except (adbutils.AdbError, OSError) as exc:
+            return ShellResult(b"", failure=_failure_of(exc), detail=str(exc))
+        stdout = bytearray()
+        stderr = bytearray()
+        try:
+            conn.send_command(f"shell,v2,raw:{script}" if v2 else f"shell:{script}")
+            conn.check_okay()
+            reader = _Reader(conn.conn, deadline)
+            if v2:
+                while True:
+                    header = reader.exact(5)
+                    length = int.from_bytes(header[1:5], "little")
+                    body = reader.exact(length)
+                    if header[0] == 1:
+                        stdout += body
+                    elif header[0] == 2:
+                        stderr += body
+                    elif header[0] == 3:
+                        return ShellResult(bytes(stdout), bytes(stderr), body[0] if body else None)
+            else:
+                while True:
+                    chunk = reader.some()
+                    if not chunk:
+                        return ShellResult(bytes(stdout), shell_v2=False)
+                    stdout += chunk
+        except socket.timeout:
+            return ShellResult(bytes(stdout), bytes(stderr), failure=Gap.TIMEOUT, shell_v2=v2,
+                               detail=f"no complete answer within {timeout:g} s")
+        except (EOFError, ConnectionError, OSError, adbutils.AdbError) as exc:
+            return ShellResult(bytes(stdout), bytes(stderr), failure=Gap.CONNECTION_LOST, shell_v2=v2,
+                               detail=str(exc) or "the connection closed before the output ended")
+        finally:
+            conn.close()
+
+
+class _Reader:
+    """Reads from a socket against one overall deadline (adbutils' timeout is per read)."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self.sock = sock
+        self.deadline = deadline
+        self.buffer = bytearray()
+
+    def _recv(self) -> bytes:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise socket.timeout
+        self.sock.settimeout(remaining)
+        return self.sock.recv(65536)
+
+    def some(self) -> bytes:
+        if self.buffer:
+            data = bytes(self.buffer)
+            self.buffer.clear()
+            return data
+        return self._recv()
+
+    def exact(self, size: int) -> bytes:
+        while len(self.buffer) < size:
+            chunk = self._recv()
+            if not chunk:
+                raise EOFError("the connection closed before the output ended")
+            self.buffer += chunk
+        data = bytes(self.buffer[:size])
+        del self.buffer[:size]
+        return data
+
+
+def _failure_of(exc: BaseException) -> Gap:
+    if isinstance(exc, (socket.timeout, adbutils.AdbTimeout)):
+        return Gap.TIMEOUT
+    return Gap.CONNECTION_LOST

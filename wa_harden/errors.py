@@ -1,0 +1,63 @@
+"""One exception root and the exit-status table.
+
+Expected device trouble (unauthorized, timeout, a command that failed) is data, not an exception:
+it becomes an ``error`` outcome or a device status.  Exceptions here are for things the user must
+fix before anything can run (a bad profile, an ambiguous device choice) and for bugs.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ExitStatus(enum.IntEnum):
+    """Exit codes of the ``wa-harden`` command; documented in the README and ``--help``."""
+
+    COMPLIANT = 0
+    FINDINGS = 1
+    USAGE = 2
+    DEVICE_UNAVAILABLE = 3
+    INTERRUPTED = 130
+
+
+class WaHardenError(Exception):
+    """Root of every error wa-harden raises on purpose."""
+
+    exit_status: ExitStatus = ExitStatus.USAGE
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}\n  {self.hint}" if self.hint else self.message
+
+
+class UsageError(WaHardenError):
+    """The command line asks for something impossible or ambiguous."""
+
+
+class ProfileError(WaHardenError):
+    """A profile, waiver or attestation file is malformed; carries the file and the key path."""
+
+    def __init__(self, path: str, key: str, problem: str) -> None:
+        where = f"{path}: {key}" if key else path
+        super().__init__(f"{where}: {problem}")
+        self.path = path
+        self.key = key
+        self.problem = problem
+
+
+class CaptureFileError(WaHardenError):
+    """A capture file cannot be read as a wa-harden capture."""
+
+
+class AdbServerError(WaHardenError):
+    """No adb server can be reached or started."""
+
+    exit_status = ExitStatus.DEVICE_UNAVAILABLE
+
+
+class DeviceSelectionError(WaHardenError):
+    """Several phones are attached and none was chosen, or none is attached."""

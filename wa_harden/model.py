@@ -1,0 +1,146 @@
+"""Value types of an audit's outcome: severities, outcomes, results and device reports."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Mapping
+
+
+class Severity(enum.StrEnum):
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_ORDER.index(self)
+
+    def __ge__(self, other: object) -> bool:  # type: ignore[override]
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank >= other.rank
+
+    def __gt__(self, other: object) -> bool:  # type: ignore[override]
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank > other.rank
+
+    def __le__(self, other: object) -> bool:  # type: ignore[override]
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank <= other.rank
+
+    def __lt__(self, other: object) -> bool:  # type: ignore[override]
+        if not isinstance(other, Severity):
+            return NotImplemented
+        return self.rank < other.rank
+
+
+_SEVERITY_ORDER = [Severity.INFO, Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL]
+
+
+class Outcome(enum.StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    NOT_APPLICABLE = "not_applicable"
+    MANUAL = "manual"
+    ERROR = "error"  # could not check: never pass, never fail
+    WAIVED = "waived"
+
+
+class Area(enum.StrEnum):
+    APPS = "apps"
+    CONTACTS = "contacts"
+    BACKUP = "backup"
+    MEDIA = "media"
+    DEVICE = "device"
+    ORGANISATION = "organisation"
+
+
+@dataclass(frozen=True)
+class Waiver:
+    check: str
+    justification: str
+    approver: str
+    expires: date
+    serials: tuple[str, ...] = ()  # empty: every device
+
+    def applies_to(self, serial: str) -> bool:
+        return not self.serials or serial in self.serials
+
+    def expired(self, today: date) -> bool:
+        return today > self.expires
+
+
+@dataclass(frozen=True)
+class Attestation:
+    """A person's statement that a manual item is done; makes it count as passed."""
+
+    check: str
+    by: str
+    on: date
+    note: str = ""
+    serials: tuple[str, ...] = ()
+
+    def applies_to(self, serial: str) -> bool:
+        return not self.serials or serial in self.serials
+
+
+@dataclass(frozen=True)
+class Result:
+    """The outcome of one check on one device."""
+
+    check: str
+    title: str
+    area: Area
+    outcome: Outcome
+    reason: str  # machine-readable, e.g. "contacts-granted", "not-captured"
+    message: str  # one sentence for a person
+    severity: Severity
+    observed: Any = None  # JSON-able
+    expected: Any = None  # JSON-able
+    remedy: str = ""
+    gdpr: tuple[str, ...] = ()
+    fixable: bool = False
+    waiver: Waiver | None = None
+    attestation: Attestation | None = None
+    notes: tuple[str, ...] = ()  # e.g. "waiver expired on 2026-01-01"
+
+
+class DeviceStatus(enum.StrEnum):
+    AUDITED = "audited"
+    PARTIAL = "partial"  # audited, but the connection failed part-way; missing facts are errors
+    UNAUTHORIZED = "unauthorized"
+    OFFLINE = "offline"
+    NOT_FOUND = "not-found"
+    TIMEOUT = "timeout"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class DeviceIdentity:
+    serial: str
+    manufacturer: str | None = None
+    model: str | None = None
+    android_release: str | None = None
+    sdk: int | None = None
+    security_patch: str | None = None
+
+
+@dataclass(frozen=True)
+class DeviceReport:
+    identity: DeviceIdentity
+    status: DeviceStatus
+    results: tuple[Result, ...] = ()
+    message: str = ""  # for statuses other than AUDITED: what happened and what to do
+    observed_at: datetime | None = None
+    profile: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def audited(self) -> bool:
+        return self.status in (DeviceStatus.AUDITED, DeviceStatus.PARTIAL)

@@ -1,0 +1,81 @@
+"""A virtual phone: a persona's simulated Android behind the mini shell, with faults and counters."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any, Sequence
+
+from wa_harden.virtual.api import CommandPlan, FaultConfig, Fault, ShellContext, ShellOutcome
+from wa_harden.virtual.shell import run_script
+
+
+@dataclass
+class PhoneCounters:
+    """What a test may want to know about a phone's life: shell sessions and commands."""
+
+    shell_sessions: int = 0
+    commands_run: int = 0
+    scripts: list[str] = field(default_factory=list)
+
+
+class VirtualPhone:
+    """One simulated phone.  The transport calls :meth:`run_shell` once per shell session."""
+
+    def __init__(self, persona: Any, serial: str, faults: FaultConfig | None = None,
+                 now: datetime | None = None) -> None:
+        self.persona = persona
+        self.serial = serial
+        self.android = persona.instantiate(serial, now or datetime.now())
+        self.faults = copy.copy(faults if faults is not None else persona.faults)
+        self.counters = PhoneCounters()
+
+    # --- what the transport reads -------------------------------------------------------------
+    def banner(self) -> str:
+        return self.android.banner()
+
+    @property
+    def shell_v2(self) -> bool:
+        if self.faults.shell_v2 is False:
+            return False
+        return bool(self.android.shell_v2)
+
+    @property
+    def max_payload(self) -> int:
+        return int(self.android.max_payload)
+
+    def prompt(self) -> str:
+        device = getattr(self.android.state, "device", None) or "generic"
+        return f"{device}:/ $ "
+
+    # --- shell ----------------------------------------------------------------------------------
+    def run_shell(self, script: str) -> ShellOutcome:
+        self.counters.shell_sessions += 1
+        self.counters.scripts.append(script)
+        ctx = ShellContext(fs=self.android.fs, phone=self.android)
+        return run_script(script, ctx, self.android.commands, self)
+
+    def before_command(self, argv: Sequence[str]) -> CommandPlan:
+        """Count the command, then decide its simulated latency and any fault."""
+        faults = self.faults
+        number = self.counters.commands_run + 1
+        line = " ".join(argv)
+        fault: Fault | None = None
+        if faults.drop_after_commands is not None and number > faults.drop_after_commands:
+            fault = Fault.DROP
+        elif faults.hang_at_command is not None and number == faults.hang_at_command:
+            fault = Fault.HANG
+        elif faults.hang_on and line.startswith(faults.hang_on):
+            fault = Fault.HANG
+        elif faults.drop_mid_output_at is not None and number == faults.drop_mid_output_at:
+            fault = Fault.DROP_MID_OUTPUT
+        if fault in (None, Fault.DROP_MID_OUTPUT):
+            self.counters.commands_run = number
+        latency = self.android.latency(argv) * faults.latency_scale if faults.latency_scale else 0.0
+        return CommandPlan(latency=latency, fault=fault)
+
+    def with_faults(self, **changes: Any) -> "VirtualPhone":
+        """Change faults at run time (e.g. pull the cable after the next command)."""
+        self.faults = replace(self.faults, **changes)
+        return self
