@@ -36,3 +36,30 @@ def corpus() -> Path:
     if root is None:
         pytest.skip("real corpus not found (../shared/corpus or $WA_HARDEN_CORPUS)")
     return root
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_environment(tmp_path_factory):
+    """Tripwire: no test sees the real HOME, a real ANDROID_SERIAL, or the adb server on 5037."""
+    saved = {k: os.environ.get(k) for k in ("HOME", "ANDROID_SERIAL", "ANDROID_ADB_SERVER_PORT",
+                                            "ANDROID_ADB_SERVER_HOST", "NO_COLOR")}
+    os.environ["HOME"] = str(tmp_path_factory.mktemp("home"))
+    os.environ.pop("ANDROID_SERIAL", None)
+    os.environ.pop("ANDROID_ADB_SERVER_HOST", None)
+    # Anything that forgets to pass a port lands on a port where nothing listens, never on 5037.
+    os.environ["ANDROID_ADB_SERVER_PORT"] = "1"
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def adb_server(tmp_path_factory, _isolated_environment):
+    """A private adb server (the bundled binary) on a free port, killed at the end of the session."""
+    from wa_harden.virtual.launcher import PrivateAdbServer
+
+    with PrivateAdbServer(home=tmp_path_factory.mktemp("adb-home")) as server:
+        yield server

@@ -8,7 +8,16 @@ from wa_harden.checks import apps, backup, contacts, device, media, organisation
 from wa_harden.checks.base import CheckSpec, Evaluation, Param
 from wa_harden.model import Area
 
-__all__ = ["REGISTRY", "CheckSpec", "Evaluation", "Param", "all_checks", "check_order", "get_check"]
+__all__ = [
+    "REGISTRY",
+    "CheckSpec",
+    "Evaluation",
+    "Param",
+    "all_checks",
+    "check_order",
+    "closest_check_id",
+    "get_check",
+]
 
 _AREA_ORDER = tuple(Area)
 

@@ -12,8 +12,10 @@ from wa_harden.checks.base import (
     age_days,
     could_not_read,
     installed_users,
+    known_user,
     not_reported,
     package_dump,
+    user_label,
     user_ref,
 )
 from wa_harden.commands import WHATSAPP, WHATSAPP_BUSINESS, WHATSAPP_PACKAGES
@@ -22,8 +24,7 @@ from wa_harden.model import Area, Outcome, Severity
 
 
 def _users_text(facts: DeviceFacts, user_ids: tuple[int, ...]) -> str:
-    refs = [user_ref(facts, uid) for uid in user_ids]
-    return ", ".join(f"user {r['user']} ({r['kind']})" for r in refs)
+    return ", ".join(user_label(known_user(facts, uid)) for uid in user_ids)
 
 
 def _business_installed(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
@@ -91,7 +92,9 @@ def _app_current(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
         return not_reported("the versionCode of WhatsApp Business")
     if max_age and dump.last_update_time is None:
         return not_reported("when WhatsApp Business was last updated")
-    update_age = age_days(dump.last_update_time, facts.observed_at) if dump.last_update_time else None
+    update_age = (
+        age_days(dump.last_update_time, facts.observed_at) if dump.last_update_time else None
+    )
     observed = {
         "version_code": dump.version_code,
         "version_name": dump.version_name,

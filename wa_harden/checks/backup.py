@@ -67,10 +67,11 @@ def _android_backup_disabled(facts: DeviceFacts, params: Mapping[str, Any]) -> E
     }
     expected = {"enabled": False}
     enabled = [user for user, state in scan.readable if state.enabled and state.activated]
+    failed = None
     if enabled:
         apps = [p for p, allowed in allow_backup.items() if allowed]
-        who = f" ({', '.join(apps)} declare ALLOW_BACKUP)" if apps else ""
-        return Evaluation(
+        who = f", including {', '.join(apps)} (ALLOW_BACKUP)," if apps else ""
+        failed = Evaluation(
             Outcome.FAIL,
             reason="backup-enabled",
             message=(
@@ -79,19 +80,15 @@ def _android_backup_disabled(facts: DeviceFacts, params: Mapping[str, Any]) -> E
             ),
             observed=observed,
             expected=expected,
-            notes=scan.all_notes(),
         )
-    error = scan.error("the Android backup state")
-    if error is not None:
-        return error
-    return Evaluation(
+    passed = Evaluation(
         Outcome.PASS,
         reason="backup-disabled",
         message="Android backup is off (or not activated) in every readable user.",
         observed=observed,
         expected=expected,
-        notes=scan.notes,
     )
+    return scan.conclude("the Android backup state", failed, passed)
 
 
 def _google_accounts(facts: DeviceFacts) -> int | None:

@@ -8,6 +8,7 @@ audit did.  Whatever it could not observe becomes an ``error`` evaluation carryi
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Callable, Generic, Mapping, TypeVar
@@ -91,11 +92,12 @@ class CheckSpec:
     evaluate: EvaluateFn
     manual: bool = False
 
-    def param(self, name: str) -> Param | None:
-        return next((p for p in self.params if p.name == name), None)
-
     def defaults(self) -> dict[str, Any]:
-        return {p.name: p.default for p in self.params}
+        """Fresh default params (lists copied, so no caller can change a spec's defaults)."""
+        return {
+            p.name: list(p.default) if isinstance(p.default, list) else p.default
+            for p in self.params
+        }
 
 
 # --- evaluations every area needs -------------------------------------------------------------
@@ -115,12 +117,19 @@ def could_not_read(unknown: Unknown, what: str, notes: tuple[str, ...] = ()) -> 
 def not_reported(what: str, notes: tuple[str, ...] = ()) -> Evaluation:
     """The command answered, but without the value this check needs."""
     return Evaluation(
-        Outcome.ERROR, reason="not-reported", message=f"The phone did not report {what}.", notes=notes
+        Outcome.ERROR,
+        reason="not-reported",
+        message=f"The phone did not report {what}.",
+        notes=notes,
     )
 
 
-def manual(reason: str, message: str, observed: Any = None, notes: tuple[str, ...] = ()) -> Evaluation:
-    return Evaluation(Outcome.MANUAL, reason=reason, message=message, observed=observed, notes=notes)
+def manual(
+    reason: str, message: str, observed: Any = None, notes: tuple[str, ...] = ()
+) -> Evaluation:
+    return Evaluation(
+        Outcome.MANUAL, reason=reason, message=message, observed=observed, notes=notes
+    )
 
 
 def captured(mapping: Mapping[str, Known[T]], key: str) -> Known[T]:
@@ -205,6 +214,15 @@ class UserScan(Generic[T]):
             return None
         user, unknown = self.unreadable[0]
         return could_not_read(unknown, f"{what} of {user_label(user)}", self.all_notes())
+
+    def conclude(self, what: str, failed: Evaluation | None, otherwise: Evaluation) -> Evaluation:
+        """A definite fail wins over users that could not be read; those make an error; only
+        then ``otherwise`` (a pass, or not applicable) holds.  Notes are added here."""
+        if failed is not None:
+            return dataclasses.replace(failed, notes=failed.notes + self.all_notes())
+        return self.error(what) or dataclasses.replace(
+            otherwise, notes=otherwise.notes + self.notes
+        )
 
     def all_notes(self) -> tuple[str, ...]:
         unread = tuple(

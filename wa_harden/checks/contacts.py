@@ -16,7 +16,14 @@ from wa_harden.checks.base import (
     user_label,
 )
 from wa_harden.commands import WHATSAPP_PACKAGES
-from wa_harden.facts import DeviceFacts, PackageDump, PackageUserState, PermissionGrant, Unknown, is_known
+from wa_harden.facts import (
+    DeviceFacts,
+    PackageDump,
+    PackageUserState,
+    PermissionGrant,
+    Unknown,
+    is_known,
+)
 from wa_harden.model import Area, Outcome, Severity
 
 CONTACT_PERMISSIONS = tuple(
@@ -31,7 +38,9 @@ def _grant(dump: PackageDump, state: PackageUserState, permission: str) -> Permi
     return found if found is not None else PermissionGrant(permission, granted=False)
 
 
-def _appop_notes(facts: DeviceFacts, package: str, user_id: int, grant: PermissionGrant) -> list[str]:
+def _appop_notes(
+    facts: DeviceFacts, package: str, user_id: int, grant: PermissionGrant
+) -> list[str]:
     """Mention an app-op that blocks a granted permission: Android resets it, so it is no fix."""
     user_facts = facts.per_user.get(user_id)
     ops = user_facts.appops.get(package) if user_facts is not None else None
@@ -50,7 +59,9 @@ def _flag_note(package: str, user_id: int, grant: PermissionGrant) -> list[str]:
     where = f"{package} in user {user_id}: {short_permission(grant.permission)}"
     notes = []
     if grant.policy_fixed:
-        notes.append(f"{where} is POLICY_FIXED: a device policy fixes this state: change it in the MDM")
+        notes.append(
+            f"{where} is POLICY_FIXED: a device policy fixes this state: change it in the MDM"
+        )
     if grant.user_fixed:
         notes.append(f"{where} is USER_FIXED: the phone's user fixed this choice in Settings")
     return notes
@@ -71,6 +82,7 @@ def _contacts_denied(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluatio
             continue
         for user_id in dump.installed_users():
             state = dump.users[user_id]
+            held = []
             for permission in permissions:
                 grant = _grant(dump, state, permission)
                 observed.append(
@@ -83,17 +95,19 @@ def _contacts_denied(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluatio
                     }
                 )
                 if grant.granted:
-                    granted.append(f"{package} in user {user_id}: {short_permission(permission)}")
+                    held.append(short_permission(permission))
                     notes += _flag_note(package, user_id, grant) + _appop_notes(
                         facts, package, user_id, grant
                     )
+            if held:
+                granted.append(f"{package} in user {user_id} holds {', '.join(held)}")
     expected = {"granted": False, "permissions": permissions}
     notes += [f"{p} could not be read ({u.reason.value})" for p, u in unknowns]
     if granted:
         return Evaluation(
             Outcome.FAIL,
             reason="contacts-granted",
-            message=f"WhatsApp may read the address book: {'; '.join(granted)} granted.",
+            message=f"WhatsApp may read the address book: {'; '.join(granted)}.",
             observed=observed,
             expected=expected,
             notes=tuple(notes),
@@ -133,8 +147,9 @@ def _contact_sync_traces(facts: DeviceFacts, params: Mapping[str, Any]) -> Evalu
         for user, stats in scan.readable
         if stats.count(*WHATSAPP_PACKAGES)
     ]
+    failed = None
     if traces:
-        return Evaluation(
+        failed = Evaluation(
             Outcome.FAIL,
             reason="sync-traces",
             message=(
@@ -143,19 +158,15 @@ def _contact_sync_traces(facts: DeviceFacts, params: Mapping[str, Any]) -> Evalu
             ),
             observed=observed,
             expected=0,
-            notes=scan.all_notes(),
         )
-    error = scan.error("the address book")
-    if error is not None:
-        return error
-    return Evaluation(
+    passed = Evaluation(
         Outcome.PASS,
         reason="no-traces",
         message="The address book holds no WhatsApp contacts.",
         observed=observed,
         expected=0,
-        notes=scan.notes,
     )
+    return scan.conclude("the address book", failed, passed)
 
 
 CHECKS = (

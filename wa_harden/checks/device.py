@@ -103,7 +103,11 @@ def _screen_lock(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
     if 0 not in lock:
         return not_reported("the screen lock of user 0")
     observed = [
-        {"user": uid, "kind": known_user(facts, uid).kind.value, "credential": state.credential.value}
+        {
+            "user": uid,
+            "kind": known_user(facts, uid).kind.value,
+            "credential": state.credential.value,
+        }
         for uid, state in sorted(lock.items())
     ]
     unlocked, notes = [], []
@@ -179,7 +183,11 @@ def _play_protect(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
         )
     if value == "0":
         return Evaluation(
-            Outcome.FAIL, "play-protect-off", "Play Protect app scanning is off.", observed, expected
+            Outcome.FAIL,
+            "play-protect-off",
+            "Play Protect app scanning is off.",
+            observed,
+            expected,
         )
     if value is None:
         return manual(
@@ -199,7 +207,9 @@ def _play_protect(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
 
 
 def _dedicated(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
-    expected = {name: params[name] for name in ("max_google_accounts", "max_accounts", "max_contacts")}
+    expected = {
+        name: params[name] for name in ("max_google_accounts", "max_accounts", "max_contacts")
+    }
     expected["forbidden_account_types"] = list(params["forbidden_account_types"])
     accounts = facts.accounts
     contacts = scan_users(facts, lambda user_facts: user_facts.contacts)
@@ -227,29 +237,27 @@ def _dedicated(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
             problems.append(f"{observed['accounts']} accounts (at most {params['max_accounts']})")
     if observed["contacts"] > params["max_contacts"]:
         problems.append(f"{observed['contacts']} contacts (at most {params['max_contacts']})")
-    notes = contacts.all_notes()
+    failed = None
     if problems:
-        return Evaluation(
+        failed = Evaluation(
             Outcome.FAIL,
             reason="personal-use",
             message=f"The phone looks like it is also used privately: {'; '.join(problems)}.",
             observed=observed,
             expected=expected,
-            notes=notes,
         )
-    if not is_known(accounts):
-        return could_not_read(accounts, "the accounts (dumpsys account)", notes)
-    error = contacts.error("the address book size")
-    if error is not None:
-        return error
-    return Evaluation(
-        Outcome.PASS,
-        reason="dedicated",
-        message="Accounts and contacts fit a dedicated company phone.",
-        observed=observed,
-        expected=expected,
-        notes=notes,
+    otherwise = (
+        Evaluation(
+            Outcome.PASS,
+            reason="dedicated",
+            message="Accounts and contacts fit a dedicated company phone.",
+            observed=observed,
+            expected=expected,
+        )
+        if is_known(accounts)
+        else could_not_read(accounts, "the accounts (dumpsys account)")
     )
+    return contacts.conclude("the address book size", failed, otherwise)
 
 
 def _managed(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
@@ -303,8 +311,8 @@ def _users_auditable(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluatio
         return manual(
             "user-restricted",
             (
-                f"{', '.join(user_label(u) for u in restricted)} refuse the ADB shell: open each of "
-                "them on the phone and check by hand that the consumer WhatsApp is not installed and "
+                f"The ADB shell may not enter {', '.join(user_label(u) for u in restricted)}: open "
+                "each on the phone and check by hand that the consumer WhatsApp is not installed and "
                 "that WhatsApp Business has no contacts permission there."
             ),
             observed=observed,
@@ -350,7 +358,9 @@ CHECKS = (
         gdpr=("Art. 32",),
         fixable=False,
         remedy="Install the latest Android upgrade offered for the phone, or replace the phone.",
-        params=(Param("min_sdk", int, 30, "lowest accepted API level (30 = Android 11)", minimum=1),),
+        params=(
+            Param("min_sdk", int, 30, "lowest accepted API level (30 = Android 11)", minimum=1),
+        ),
         evaluate=_os_version,
     ),
     CheckSpec(
@@ -412,7 +422,9 @@ CHECKS = (
             "Google account. A consumer WhatsApp account means the consumer app is or was in use."
         ),
         params=(
-            Param("max_google_accounts", int, 1, "Google accounts allowed over all users", minimum=0),
+            Param(
+                "max_google_accounts", int, 1, "Google accounts allowed over all users", minimum=0
+            ),
             Param("max_accounts", int, 3, "accounts of any type allowed over all users", minimum=0),
             Param(
                 "max_contacts",

@@ -13,8 +13,9 @@ def _media_hidden(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
     scan = scan_users(facts, lambda user_facts: user_facts.media)
     present = [tree for _, trees in scan.readable for tree in trees if tree.present]
     visible = [folder.path for tree in present for folder in tree.visible_folders]
+    failed = None
     if visible:
-        return Evaluation(
+        failed = Evaluation(
             Outcome.FAIL,
             reason="media-visible",
             message=(
@@ -23,28 +24,24 @@ def _media_hidden(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
             ),
             observed=visible,
             expected=[],
-            notes=scan.all_notes(),
         )
-    error = scan.error("the WhatsApp media folders")
-    if error is not None:
-        return error
     if not present:
-        return Evaluation(
+        otherwise = Evaluation(
             Outcome.NOT_APPLICABLE,
             reason="no-media-tree",
             message="No WhatsApp storage tree exists on the phone.",
             observed=[],
             expected=[],
-            notes=scan.notes,
         )
-    return Evaluation(
-        Outcome.PASS,
-        reason="media-hidden",
-        message=f"Every media folder of {len(present)} WhatsApp storage tree(s) is hidden by a .nomedia.",
-        observed=[],
-        expected=[],
-        notes=scan.notes,
-    )
+    else:
+        otherwise = Evaluation(
+            Outcome.PASS,
+            reason="media-hidden",
+            message=f"Every media folder of {len(present)} WhatsApp storage tree(s) is hidden by a .nomedia.",
+            observed=[],
+            expected=[],
+        )
+    return scan.conclude("the WhatsApp media folders", failed, otherwise)
 
 
 def _media_visibility(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:

@@ -9,11 +9,13 @@ from wa_harden.facts import DeviceFacts
 from wa_harden.model import Area, Severity
 
 
-def _organisational(check_id: str, title: str, gdpr: tuple[str, ...], rationale: str, how_to: str) -> CheckSpec:
+def _organisational(
+    check_id: str, title: str, gdpr: tuple[str, ...], rationale: str, how_to: str
+) -> CheckSpec:
     """A manual item: the message tells the admin what to verify, the remedy how to put it right."""
 
     def evaluate(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
-        return manual("organisational", f"Check by hand: {title.lower()}. {how_to}")
+        return manual("organisational", f"Check by hand: {title[0].lower()}{title[1:]}. {how_to}")
 
     return CheckSpec(
         id=check_id,

@@ -28,6 +28,7 @@ _BANNER_RE = re.compile(
       | Exception\ caught:
       | \[ERROR\]
       | Unknown\ (?:option|command)\b
+      | Unsupported\ command\b
       | Can't\ find\ service:
       | cmd:\ 
       | (?:/system/bin/|/bin/)?sh:\ 
@@ -41,8 +42,8 @@ _BANNER_RE = re.compile(
 _USER_RESTRICTED_RE = re.compile(r"does not have permission to access user -?\d+", re.IGNORECASE)
 _OEM_RE = re.compile(r"Neither user 2000 nor current process has", re.IGNORECASE)
 _NOT_SUPPORTED_RE = re.compile(
-    r"unknown (?:option|command)|inaccessible or not found|: not found$|^cmd: Can't find service"
-    r"|^Can't find service",
+    r"unknown (?:option|command|operation)|unsupported command|inaccessible or not found"
+    r"|: not found$|^(?:cmd: )?Can't find service",
     re.IGNORECASE,
 )
 _PERMISSION_DENIED_RE = re.compile(r"Permission denied", re.IGNORECASE)
@@ -148,26 +149,34 @@ def classify_error(text: str) -> Unknown | None:
     usage_only = bool(_USAGE_RE.match(first.strip()))
     if not banners and not usage_only:
         return None
-    # A specific cause may sit on any line after the banner (the exception message).
-    for line in lines:
+    if not banners:
+        return _cause(lines, [], Unknown(Gap.NOT_SUPPORTED, _shorten(first)))
+    return _cause(lines, banners, Unknown(Gap.COMMAND_FAILED, _detail(lines, banners[0])))
+
+
+def error_from_lines(lines: list[str]) -> Unknown:
+    """Why a tool failed, from lines already known to be its error messages (``find: ...``)."""
+    return _cause(lines, list(range(len(lines))), Unknown(Gap.COMMAND_FAILED, _shorten(lines[0])))
+
+
+def _cause(lines: list[str], banners: list[int], fallback: Unknown) -> Unknown:
+    """The most specific reason: a restriction named anywhere, then what the banners say."""
+    for line in lines:  # the exception message may sit on any line after the banner
         if _USER_RESTRICTED_RE.search(line):
             return Unknown(Gap.USER_RESTRICTED, _shorten(line))
     for line in lines:
         if _OEM_RE.search(line):
             return Unknown(Gap.OEM_RESTRICTED, _shorten(line))
-    banner_lines = [lines[i] for i in banners]
-    for line in banner_lines:
-        if _TIMEOUT_RE.search(line):
-            return Unknown(Gap.TIMEOUT, _shorten(line))
-    for line in banner_lines:
-        if _NOT_SUPPORTED_RE.search(line.strip()):
-            return Unknown(Gap.NOT_SUPPORTED, _shorten(line))
-    if usage_only:
-        return Unknown(Gap.NOT_SUPPORTED, _shorten(first))
-    for line in banner_lines:
-        if _PERMISSION_DENIED_RE.search(line):
-            return Unknown(Gap.PERMISSION_DENIED, _shorten(line))
-    return Unknown(Gap.COMMAND_FAILED, _detail(lines, banners[0]))
+    banner_lines = [lines[i].strip() for i in banners]
+    for pattern, reason in (
+        (_TIMEOUT_RE, Gap.TIMEOUT),
+        (_NOT_SUPPORTED_RE, Gap.NOT_SUPPORTED),
+        (_PERMISSION_DENIED_RE, Gap.PERMISSION_DENIED),
+    ):
+        for line in banner_lines:
+            if pattern.search(line):
+                return Unknown(reason, _shorten(line))
+    return fallback
 
 
 def explain_failure(text: str, expected: str) -> Unknown:

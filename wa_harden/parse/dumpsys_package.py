@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from wa_harden.facts import Known, PackageDump, PackageUserState, PermissionGrant
+from wa_harden.facts import Gap, Known, PackageDump, PackageUserState, PermissionGrant
 from wa_harden.parse.common import (
     explain_failure,
     indent_of,
@@ -80,7 +80,8 @@ class _UserAcc:
 
 
 def parse_grant(line: str) -> PermissionGrant | None:
-    """``name: granted=bool[, flags=[ A|B|524288]][, userId=N]``; flags may also be space-separated."""
+    """``name: granted=bool[, flags=[ A|B|524288]][, userId=N]``; old dumps separate flags by
+    spaces."""
     match = _GRANT_RE.match(line.strip())
     if not match:
         return None
@@ -137,17 +138,17 @@ def _parse_block(package: str, lines: list[str]) -> PackageDump:
         indent = indent_of(line)
         if base is None:
             base = indent
-        if sub is not None and indent > sub_indent and not _FIELD_LIKE_RE.match(text):
-            if sub == "requested":
-                name = _REQUESTED_RE.match(text)
+        if sub is not None and indent > sub_indent:
+            grant = parse_grant(text) if sub in ("install", "runtime") else None
+            if grant is not None:
+                target = install if sub == "install" else user.runtime  # type: ignore[union-attr]
+                target.setdefault(grant.permission, grant)
+                continue
+            if not _FIELD_LIKE_RE.match(text):
+                name = _REQUESTED_RE.match(text) if sub == "requested" else None
                 if name:
                     requested.setdefault(name.group(0))
-            elif sub in ("install", "runtime"):
-                grant = parse_grant(text)
-                if grant is not None:
-                    target = install if sub == "install" else user.runtime  # type: ignore[union-attr]
-                    target.setdefault(grant.permission, grant)
-            continue
+                continue
         sub = None
         match = _USER_RE.match(text)
         if match and indent <= base:
@@ -218,7 +219,7 @@ def parse_dumpsys_package(text: str, package: str) -> Known[PackageDump | None]:
     if any(_NOT_FOUND_RE.search(line) for line in lines):
         return None
     failure = explain_failure(text, f"'Package [{package}]' block")
-    if failure.reason == "unparseable" and _looks_like_package_dump(lines):
+    if failure.reason is Gap.UNPARSEABLE and _looks_like_package_dump(lines):
         return None
     return failure
 
@@ -233,6 +234,6 @@ def parse_dumpsys_package_all(text: str) -> Known[dict[str, PackageDump]]:
     if dumps:
         return dumps
     failure = explain_failure(text, "'Package [..]' blocks")
-    if failure.reason == "unparseable" and _looks_like_package_dump(lines):
+    if failure.reason is Gap.UNPARSEABLE and _looks_like_package_dump(lines):
         return {}
     return failure

@@ -11,10 +11,16 @@ _PROP_RE = re.compile(r"^\[([^\]]*)\]: \[(.*)$")
 
 # Android 10+ splits product properties by partition; the plain key may be empty or missing.
 _PARTITIONS = ("", "vendor.", "system.", "odm.", "product.", "system_ext.")
+_FINGERPRINTS = (
+    "ro.build.fingerprint",
+    "ro.system.build.fingerprint",
+    "ro.vendor.build.fingerprint",
+)
 
 
 def _read_props(lines: list[str]) -> dict[str, str]:
-    """``[key]: [value]`` lines; a value without its closing ``]`` continues on the next lines."""
+    """``[key]: [value]`` lines; a value without its closing ``]`` continues on the next lines
+    (up to the next ``[key]: [`` line)."""
     props: dict[str, str] = {}
     key: str | None = None
     parts: list[str] = []
@@ -41,8 +47,7 @@ def _read_props(lines: list[str]) -> dict[str, str]:
                 key = None
             else:
                 parts.append(line)
-    close()
-    return props
+    return props  # a value still open at the end was cut off: it is not kept
 
 
 def _product(props: dict[str, str], name: str) -> str | None:
@@ -74,9 +79,7 @@ def parse_getprop(text: str) -> Known[BuildInfo]:
         model=_product(props, "model"),
         device=_product(props, "device"),
         product=_product(props, "name"),
-        fingerprint=_first(
-            props, "ro.build.fingerprint", "ro.system.build.fingerprint", "ro.vendor.build.fingerprint"
-        ),
+        fingerprint=_first(props, *_FINGERPRINTS),
         serialno=_first(props, "ro.serialno", "ro.boot.serialno"),
         crypto_state=_first(props, "ro.crypto.state"),
         crypto_type=_first(props, "ro.crypto.type"),

@@ -12,35 +12,41 @@ import re
 from wa_harden.facts import Known, ListedPackage
 from wa_harden.parse.common import explain_failure, none_if_null, split_lines
 
-_LINE_RE = re.compile(
-    r"^package:(?P<head>.*?)"
-    r"(?: versionCode:(?P<version>-?\d+))?"
-    r"(?:\s+installer=(?P<installer>\S*))?"
-    r"(?: uid:(?P<uids>[\d,]+))?\s*$"
-)
 _NAME_RE = re.compile(r"^[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*$")
+_NUMBER_RE = re.compile(r"^-?\d+$")
+_UIDS_RE = re.compile(r"^\d+(?:,\d+)*$")
+_INSTALLER_RE = re.compile(r"^\S+$")
+_PREFIX = "package:"
+
+
+def _take_last(rest: str, marker: str, value_re: re.Pattern[str]) -> tuple[str, str | None]:
+    """Split a trailing `` <marker><value>`` field off ``rest`` (rpartition: linear on any line)."""
+    head, sep, value = rest.rpartition(marker)
+    if sep and value_re.match(value):
+        return head.rstrip(), value
+    return rest, None
 
 
 def parse_package_line(line: str) -> ListedPackage | None:
-    match = _LINE_RE.match(line.strip())
-    if not match:
+    line = line.strip()
+    if not line.startswith(_PREFIX):
         return None
-    head = match.group("head")
+    rest = line[len(_PREFIX) :]
+    rest, uids = _take_last(rest, " uid:", _UIDS_RE)
+    rest, installer = _take_last(rest, " installer=", _INSTALLER_RE)
+    rest, version = _take_last(rest, " versionCode:", _NUMBER_RE)
     path: str | None = None
-    if "=" in head:  # -f: the path itself contains '=' on Android 11+, the name never does
-        path, name = head.rsplit("=", 1)
-    else:
-        name = head
+    name = rest
+    if "=" in rest:  # -f: the path itself contains '=' on Android 11+, the name never does
+        path, name = rest.rsplit("=", 1)
     if not _NAME_RE.match(name):
         return None
-    version = match.group("version")
-    uids = tuple(int(uid) for uid in (match.group("uids") or "").split(",") if uid)
     return ListedPackage(
         package=name,
         path=path or None,
         version_code=int(version) if version is not None else None,
-        installer=none_if_null(match.group("installer")),
-        uids=uids,
+        installer=none_if_null(installer),
+        uids=tuple(int(uid) for uid in uids.split(",")) if uids else (),
     )
 
 
@@ -50,7 +56,7 @@ def parse_pm_list_packages(text: str) -> Known[tuple[ListedPackage, ...]]:
     for line in split_lines(text):
         if not line.strip():
             continue
-        listed = parse_package_line(line) if line.startswith("package:") else None
+        listed = parse_package_line(line)
         if listed is None:
             other_lines = True
         else:

@@ -185,7 +185,7 @@ class VirtualFS:
         """
         fs = cls(clock)
         fs.mkdirs("/system/bin")
-        fs.write_file(_DEV_NULL)
+        fs.write_file(_DEV_NULL, parents=True)
         fs.set_mode(_DEV_NULL, 0o666)
         fs.mkdirs("/data/local/tmp")
         fs.mkdirs("/data/data")

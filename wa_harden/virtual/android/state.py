@@ -129,8 +129,9 @@ class Grant:
 
 @dataclass
 class AppOp:
+    """A package-level app-op entry of ``appops get``."""
+
     mode: str  # allow | ignore | deny | default | foreground
-    uid_level: bool = False  # printed first, as "Uid mode: OP: mode"
     seconds_ago: int | None = None  # last access, for "; time=+1d2h ago"
 
 
@@ -148,6 +149,7 @@ class PackageUser:
     install_reason: int = 0
     runtime: dict[str, Grant] = field(default_factory=dict)
     appops: dict[str, AppOp] = field(default_factory=dict)
+    uid_modes: dict[str, str] = field(default_factory=dict)  # printed first, as "Uid mode: OP: mode"
     last_disabled_caller: str | None = None
 
 

@@ -1,0 +1,106 @@
+"""Reporters turn DeviceReports into strings; every format is wired and states the same facts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, datetime, timezone
+
+import pytest
+
+from wa_harden.model import (
+    Area, Attestation, DeviceIdentity, DeviceReport, DeviceStatus, Outcome, Result, Severity, Waiver,
+)
+from wa_harden.report import Format, RunInfo, Verdict, render, verdict
+
+RUN = RunInfo("whatsapp-business-gdpr", Severity.INFO, datetime(2026, 11, 2, 10, 0, tzinfo=timezone.utc), "0.1.0")
+
+
+def result(check, outcome, severity=Severity.HIGH, area=Area.CONTACTS, **kw):
+    return Result(check=check, title=check.replace("-", " "), area=area, outcome=outcome,
+                  reason=kw.pop("reason", outcome.value), message=kw.pop("message", f"{check} is {outcome.value}"),
+                  severity=severity, **kw)
+
+
+AUDITED = DeviceReport(
+    DeviceIdentity("127.0.0.1:40001", "Google", "Pixel 7", "14", 34, "2026-10-05"),
+    DeviceStatus.AUDITED,
+    (
+        result("wa-contacts-denied", Outcome.FAIL, Severity.CRITICAL, observed=[{"user": 0, "granted": True}],
+               expected={"granted": False}, remedy="Revoke the contacts permissions", gdpr=("Art. 5(1)(c)",),
+               fixable=True),
+        result("org-dpa", Outcome.PASS, area=Area.ORGANISATION, reason="attested",
+               attestation=Attestation("org-dpa", "IT security", date(2026, 10, 1), "filed")),
+        result("device-patch-age", Outcome.WAIVED, area=Area.DEVICE,
+               waiver=Waiver("device-patch-age", "replacement ordered", "CISO", date(2027, 1, 31))),
+        result("wa-chat-backup", Outcome.MANUAL, area=Area.BACKUP, remedy="Open WhatsApp Business > Settings"),
+    ),
+    observed_at=datetime(2026, 11, 2, 9, 59), profile="whatsapp-business-gdpr",
+)
+UNAUTHORIZED = DeviceReport(DeviceIdentity("R58M123"), DeviceStatus.UNAUTHORIZED,
+                            message="unauthorized: unlock the phone and accept the USB debugging prompt")
+
+
+def test_every_format_is_wired():
+    for fmt in Format:
+        text = render(fmt, [AUDITED, UNAUTHORIZED], RUN)
+        assert "127.0.0.1:40001" in text and "R58M123" in text, fmt
+
+
+def test_verdicts():
+    assert verdict(AUDITED, Severity.INFO) is Verdict.NOT_COMPLIANT
+    assert verdict(UNAUTHORIZED, Severity.INFO) is Verdict.NOT_AUDITED
+    only_high = DeviceReport(AUDITED.identity, DeviceStatus.AUDITED,
+                             (result("x", Outcome.FAIL, Severity.LOW), result("y", Outcome.MANUAL)))
+    assert verdict(only_high, Severity.MEDIUM) is Verdict.COMPLIANT
+    assert verdict(only_high, Severity.LOW) is Verdict.NOT_COMPLIANT
+    unchecked = DeviceReport(AUDITED.identity, DeviceStatus.AUDITED, (result("z", Outcome.ERROR),))
+    assert verdict(unchecked, Severity.INFO) is Verdict.INCOMPLETE
+
+
+def test_json_schema_fields():
+    data = json.loads(render(Format.JSON, [AUDITED, UNAUTHORIZED], RUN))
+    assert data["schema"] == "wa-harden-report" and data["schema_version"] == 1
+    assert data["summary"] == {"devices": 2, "compliant": 0, "not-compliant": 1, "incomplete": 0,
+                               "not-audited": 1}
+    device = data["devices"][0]
+    assert device["serial"] == "127.0.0.1:40001"
+    assert device["identity"] == {"manufacturer": "Google", "model": "Pixel 7", "android_release": "14",
+                                  "sdk": 34, "security_patch": "2026-10-05"}
+    first = device["results"][0]
+    assert {k: first[k] for k in ("check", "outcome", "reason", "observed", "expected", "severity")} == {
+        "check": "wa-contacts-denied", "outcome": "fail", "reason": "fail",
+        "observed": [{"user": 0, "granted": True}], "expected": {"granted": False}, "severity": "critical"}
+    assert device["results"][1]["attestation"] == {"by": "IT security", "date": "2026-10-01", "note": "filed"}
+    assert device["results"][2]["waiver"]["expires"] == "2027-01-31"
+    assert data["devices"][1]["status"] == "unauthorized" and data["devices"][1]["results"] == []
+
+
+def test_csv_has_one_row_per_result_and_one_per_unaudited_device():
+    rows = list(csv.DictReader(io.StringIO(render(Format.CSV, [AUDITED, UNAUTHORIZED], RUN))))
+    assert len(rows) == 5
+    assert rows[0]["check"] == "wa-contacts-denied" and rows[0]["outcome"] == "fail"
+    assert json.loads(rows[0]["observed"]) == [{"granted": True, "user": 0}]
+    assert rows[4]["serial"] == "R58M123" and rows[4]["status"] == "unauthorized"
+    assert "USB debugging" in rows[4]["message"]
+
+
+def test_table_groups_by_area_and_lists_what_to_do_without_color():
+    text = render(Format.TABLE, [AUDITED], RUN, color=False)
+    assert "\033[" not in text
+    assert "NOT COMPLIANT — 1 failed, 1 to confirm by hand, 1 waived, 1 passed" in text
+    assert text.index("CONTACTS") < text.index("BACKUP") < text.index("DEVICE") < text.index("ORGANISATION")
+    assert " 1. [wa-contacts-denied] Revoke the contacts permissions" in text
+    assert " 2. [wa-chat-backup] Open WhatsApp Business > Settings" in text
+
+
+def test_table_colors_only_when_asked():
+    assert "\033[31mFAIL\033[0m" in render(Format.TABLE, [AUDITED], RUN, color=True)
+
+
+def test_markdown_checklist():
+    text = render(Format.MARKDOWN, [AUDITED, UNAUTHORIZED], RUN)
+    assert "## Google Pixel 7 · 127.0.0.1:40001 · Android 14 (SDK 34) · patch 2026-10-05" in text
+    assert "- [ ] `wa-contacts-denied`: Revoke the contacts permissions" in text
+    assert "**not-audited**: unauthorized: unlock the phone" in text

@@ -1,0 +1,209 @@
+"""The whole path: virtual phones, the real adb server (bundled binary), adbutils, wa-harden.
+
+A private adb server on a free port is started once per session (tests/conftest.py) and killed at
+the end; every phone here is attached to it with `adb connect 127.0.0.1:PORT`.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+from click.testing import CliRunner
+
+from wa_harden import engine
+from wa_harden.cli import main
+from wa_harden.device.adb import DeviceSession, ServerAddress
+from wa_harden.profile import load_profile
+from wa_harden.virtual.launcher import VirtualPhones, adb_binary
+
+PROFILE = "whatsapp-business-gdpr"
+
+
+@pytest.fixture
+def phones(adb_server):
+    """Start phones on the private server: phones("hardened", faults={...})."""
+    started = []
+
+    def start(*personas, faults=None, latency_scale=0.0):
+        fleet = VirtualPhones(list(personas), adb_port=adb_server.port, faults=faults,
+                              latency_scale=latency_scale, start_server=False)
+        fleet.__enter__()
+        started.append(fleet)
+        return fleet
+
+    yield start
+    for fleet in started:
+        fleet.__exit__(None, None, None)
+
+
+def adb(server, *args, timeout=30):
+    return subprocess.run([adb_binary(), "-P", str(server.port), *args], capture_output=True, text=True,
+                          timeout=timeout, env=server.env)
+
+
+def audit(server, serials, timeout=30.0, profile=PROFILE):
+    address = ServerAddress("127.0.0.1", server.port)
+    targets = engine.select_targets(address, serials, False)
+    return [r for _c, r in engine.audit_targets(address, targets, load_profile(profile), (), timeout)]
+
+
+def outcomes(report):
+    return {r.check: r.outcome.value for r in report.results}
+
+
+def run_cli(server, *args):
+    runner = CliRunner()
+    return runner.invoke(main, list(args), env={"ANDROID_ADB_SERVER_PORT": str(server.port)},
+                         catch_exceptions=False)
+
+
+def test_adb_lists_the_phone_with_its_model_and_shell_v2_returns_exit_status(adb_server, phones):
+    fleet = phones("fresh-noncompliant")
+    serial = fleet.serials[0]
+    listing = adb(adb_server, "devices", "-l").stdout
+    line = next(l for l in listing.splitlines() if l.startswith(serial))
+    assert "device" in line.split() and "model:" in line
+    dump = adb(adb_server, "-s", serial, "shell", "dumpsys", "package", "com.whatsapp.w4b")
+    assert dump.returncode == 0
+    assert "Package [com.whatsapp.w4b]" in dump.stdout
+    assert adb(adb_server, "-s", serial, "shell", "exit 3").returncode == 3
+    missing = adb(adb_server, "-s", serial, "shell", "no-such-tool")
+    assert missing.returncode == 127 and "inaccessible or not found" in missing.stderr
+
+
+def test_full_audit_opens_at_most_two_shell_sessions(adb_server, phones):
+    fleet = phones("fresh-noncompliant", "consumer-whatsapp")
+    audit(adb_server, fleet.serials)
+    single_user, multi_user = (fleet.phone(s) for s in fleet.serials)
+    assert single_user.counters.shell_sessions == 1
+    assert multi_user.counters.shell_sessions == 2
+
+
+@pytest.mark.parametrize("persona,expected", [
+    ("fresh-noncompliant", {"wa-business-installed": "pass", "wa-consumer-absent": "pass",
+                            "wa-contacts-denied": "fail", "android-backup-disabled": "fail",
+                            "wa-media-hidden": "fail", "wa-contact-sync-traces": "fail",
+                            "wa-chat-backup": "manual", "org-dpa": "manual"}),
+    ("hardened", {"wa-business-installed": "pass", "wa-consumer-absent": "pass", "wa-contacts-denied": "pass",
+                  "android-backup-disabled": "pass", "wa-media-hidden": "pass", "wa-contact-sync-traces": "pass",
+                  "wa-app-current": "pass", "wa-installer-trusted": "pass", "device-patch-age": "pass",
+                  "device-os-version": "pass", "device-screen-lock": "pass", "device-encryption": "pass",
+                  "device-users-auditable": "pass"}),
+    ("consumer-whatsapp", {"wa-consumer-absent": "fail", "device-users-auditable": "manual"}),
+    ("legacy-oreo", {"device-os-version": "fail", "device-patch-age": "fail", "wa-app-current": "fail",
+                     "wa-media-hidden": "fail"}),
+    ("xiaomi-locked", {"wa-consumer-absent": "fail"}),
+    ("mdm-managed", {"device-managed": "pass", "android-backup-disabled": "pass"}),
+    ("android15-private-space", {"device-users-auditable": "manual", "wa-business-installed": "pass"}),
+])
+def test_outcomes_follow_the_persona(adb_server, phones, persona, expected):
+    fleet = phones(persona)
+    [report] = audit(adb_server, fleet.serials)
+    assert report.status.value == "audited", report.message
+    got = outcomes(report)
+    assert {k: got.get(k) for k in expected} == expected
+
+
+def test_hardened_phone_has_no_failures_or_errors(adb_server, phones):
+    fleet = phones("hardened")
+    [report] = audit(adb_server, fleet.serials)
+    bad = {r.check: (r.outcome.value, r.reason) for r in report.results if r.outcome.value in ("fail", "error")}
+    assert bad == {}
+
+
+def test_mdm_reason_and_restricted_user_reason(adb_server, phones):
+    fleet = phones("mdm-managed", "consumer-whatsapp")
+    managed, consumer = audit(adb_server, fleet.serials)
+    assert {r.check: r.reason for r in managed.results}["device-managed"] == "managed"
+    assert {r.check: r.reason for r in consumer.results}["device-users-auditable"] == "user-restricted"
+
+
+def test_replay_of_a_capture_gives_the_same_json_results(adb_server, phones, tmp_path):
+    fleet = phones("consumer-whatsapp")
+    serial = fleet.serials[0]
+    capture_file = tmp_path / "phone.json"
+    got = run_cli(adb_server, "capture", "-s", serial, "-o", str(capture_file))
+    assert got.exit_code == 0, got.output
+    live = run_cli(adb_server, "check", "-s", serial, "--format", "json")
+    replay = run_cli(adb_server, "check", "--replay", str(capture_file), "--format", "json")
+    live_results = json.loads(live.stdout)["devices"][0]["results"]
+    replay_results = json.loads(replay.stdout)["devices"][0]["results"]
+    assert live_results == replay_results
+    assert live.exit_code == replay.exit_code == 1
+
+
+def test_capture_holds_no_account_names(adb_server, phones, tmp_path):
+    fleet = phones("fresh-noncompliant")
+    capture_file = tmp_path / "phone.json"
+    assert run_cli(adb_server, "capture", "-s", fleet.serials[0], "-o", str(capture_file)).exit_code == 0
+    data = json.loads(capture_file.read_text())
+    account = next(c for c in data["commands"] if c["command"] == "dumpsys account")
+    assert "type=com.google" in account["output"]
+    assert "name=***" in account["output"]
+    assert "@example.com" not in account["output"].replace("***@example.com", "")
+
+
+def test_several_phones_and_none_chosen_exit_2_and_list_them(adb_server, phones):
+    fleet = phones("hardened", "hardened")
+    got = run_cli(adb_server, "check")
+    assert got.exit_code == 2
+    for serial in fleet.serials:
+        assert serial in got.stderr
+
+
+def test_unauthorized_and_offline_phones_get_remedies_and_exit_3(adb_server, phones):
+    ok = phones("hardened")
+    locked = phones("hardened", faults={"unauthorized": True})
+    got = run_cli(adb_server, "check", "-s", ok.serials[0], "-s", locked.serials[0], "-s", "nonexistent:1",
+                  "--format", "json")
+    assert got.exit_code == 3
+    devices = {d["serial"]: d for d in json.loads(got.stdout)["devices"]}
+    assert devices[ok.serials[0]]["status"] == "audited" and devices[ok.serials[0]]["results"]
+    assert devices[locked.serials[0]]["status"] == "unauthorized"
+    assert "accept the USB debugging prompt" in devices[locked.serials[0]]["message"]
+    assert devices["nonexistent:1"]["status"] == "not-found"
+
+
+def test_a_hanging_phone_times_out_without_hurting_the_others(adb_server, phones):
+    ok = phones("hardened")
+    stuck = phones("hardened", faults={"hang_on": "dumpsys account"})
+    reports = audit(adb_server, [ok.serials[0], stuck.serials[0]], timeout=3.0)
+    assert reports[0].status.value == "audited"
+    assert reports[1].status.value == "partial"
+    by_check = {r.check: r for r in reports[1].results}
+    assert by_check["device-dedicated"].outcome.value == "error"
+    assert by_check["device-dedicated"].reason == "timeout"
+    assert by_check["device-patch-age"].outcome.value == "pass"  # read before the hang
+
+
+def test_a_cable_pulled_mid_output_keeps_what_was_read(adb_server, phones):
+    fleet = phones("fresh-noncompliant", faults={"drop_mid_output_at": 8})
+    [report] = audit(adb_server, fleet.serials)
+    assert report.status.value == "partial"
+    assert "connection dropped" in report.message
+    assert any(r.reason == "connection-lost" for r in report.results)
+    assert outcomes(report)["device-os-version"] == "pass"
+
+
+def test_shell_v1_only_phone_is_audited_the_same(adb_server, phones):
+    v2 = phones("fresh-noncompliant")
+    v1 = phones("fresh-noncompliant", faults={"shell_v2": False})
+    a, b = audit(adb_server, [v2.serials[0], v1.serials[0]])
+    assert [(r.check, r.outcome, r.reason) for r in a.results] == [(r.check, r.outcome, r.reason) for r in b.results]
+
+
+def test_devices_command_shows_state_model_and_version(adb_server, phones):
+    fleet = phones("legacy-oreo")
+    got = run_cli(adb_server, "devices", "--format", "json")
+    assert got.exit_code == 0
+    row = next(d for d in json.loads(got.stdout)["devices"] if d["serial"] == fleet.serials[0])
+    assert row["state"] == "device" and row["sdk"] == 27 and row["android"].startswith("8.1")
+
+
+def test_session_helper_reports_exit_codes_with_v2(adb_server, phones):
+    fleet = phones("hardened")
+    session = DeviceSession(ServerAddress("127.0.0.1", adb_server.port), fleet.serials[0])
+    result = session.shell("echo hi; exit 4", timeout=10)
+    assert (result.stdout, result.exit_code, result.complete) == (b"hi\n", 4, True)

@@ -1,0 +1,36 @@
+"""CSV: one row per device and check, for spreadsheets and fleet scripts."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Sequence
+
+from wa_harden.model import DeviceReport
+from wa_harden.report import RunInfo, verdict
+
+COLUMNS = ["serial", "manufacturer", "model", "android_release", "sdk", "status", "verdict",
+           "check", "area", "outcome", "severity", "reason", "message", "observed", "expected",
+           "remedy", "gdpr", "fixable"]
+
+
+def render_csv(reports: Sequence[DeviceReport], run: RunInfo) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for report in reports:
+        ident = report.identity
+        device = [ident.serial, ident.manufacturer or "", ident.model or "", ident.android_release or "",
+                  ident.sdk if ident.sdk is not None else "", report.status.value,
+                  verdict(report, run.fail_on).value]
+        if not report.results:
+            writer.writerow(device + ["", "", "", "", "", report.message, "", "", "", "", ""])
+        for r in report.results:
+            writer.writerow(device + [
+                r.check, r.area.value, r.outcome.value, r.severity.value, r.reason, r.message,
+                json.dumps(r.observed, ensure_ascii=False, sort_keys=True),
+                json.dumps(r.expected, ensure_ascii=False, sort_keys=True),
+                r.remedy, "; ".join(r.gdpr), "yes" if r.fixable else "no",
+            ])
+    return buffer.getvalue()

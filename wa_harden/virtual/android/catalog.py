@@ -1,0 +1,483 @@
+"""Version- and OEM-appropriate defaults, so a persona file only says what makes it special.
+
+Model names, build ids and package lists are plausible examples of each OEM and generation; the
+permission lists follow what WhatsApp requests on each Android version (android-facts §2.1).
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from wa_harden.virtual.android.state import P, Q, R, S, T, U, V, Oem, UserKind
+
+WHATSAPP = "com.whatsapp"
+WHATSAPP_BUSINESS = "com.whatsapp.w4b"
+WHATSAPP_PACKAGES = (WHATSAPP, WHATSAPP_BUSINESS)
+PLAY_STORE = "com.android.vending"
+
+GMS_TRANSPORT = "com.google.android.gms/.backup.BackupTransportService"
+D2D_TRANSPORT = "com.google.android.gms/.backup.migrate.service.D2dTransport"
+LOCAL_TRANSPORT = "com.android.localtransport/.LocalTransport"
+LOCAL_TRANSPORT_OLD = "android/com.android.internal.backup.LocalTransport"
+SEEDVAULT_TRANSPORT = "com.stevesoltys.seedvault.transport.ConfigurableBackupTransport"
+
+DEFAULT_DPC = "com.example.mdm/.AdminReceiver"  # neutral placeholder device policy controller
+
+
+@dataclass(frozen=True)
+class DeviceModel:
+    manufacturer: str
+    brand: str
+    model: str
+    device: str
+    product: str
+
+
+DEVICES: dict[Oem, DeviceModel] = {
+    Oem.GOOGLE: DeviceModel("Google", "google", "Pixel 8", "shiba", "shiba"),
+    Oem.SAMSUNG: DeviceModel("samsung", "samsung", "SM-S911B", "dm1q", "dm1qxxx"),
+    Oem.XIAOMI: DeviceModel("Xiaomi", "Redmi", "23129RAA4G", "sapphire", "sapphire_global"),
+    Oem.OPPO: DeviceModel("OPPO", "OPPO", "CPH2219", "OP4F7FL1", "CPH2219EEA"),
+    Oem.GENERIC: DeviceModel("HMD Global", "Nokia", "TA-1043", "DRG_sprout", "Dragon_00WW"),
+}
+
+# A build id per API level (the Pixel-style ids are what AOSP builds of that generation carry).
+BUILD_IDS: dict[int, str] = {
+    26: "OPR6.170623.013",
+    27: "OPM1.171019.011",
+    28: "PQ3A.190801.002",
+    29: "QQ3A.200805.001",
+    30: "RQ3A.211001.001",
+    31: "SQ3A.220705.003",
+    32: "SQ3A.220705.004",
+    33: "TQ3A.230901.001",
+    34: "AP2A.240805.005",
+    35: "AP4A.250205.002",
+    36: "BP2A.250605.031",
+}
+
+
+def security_patch(now: datetime, age_days: int) -> date:
+    """A patch level ``age_days`` before ``now``, on the 1st or 5th of its month as real ones are."""
+    day = (now - timedelta(days=age_days)).date()
+    return date(day.year, day.month, 5 if day.day >= 5 else 1)
+
+
+def oem_props(oem: Oem, sdk: int) -> dict[str, str]:
+    """Properties by which an OEM build identifies itself."""
+    if oem is Oem.XIAOMI:
+        props = {
+            "ro.miui.ui.version.code": "816" if sdk >= U else "14",
+            "ro.miui.ui.version.name": "V816" if sdk >= U else "V140",
+            "ro.miui.build.region": "global",
+            "ro.product.marketname": "Redmi Note 13",
+            "ro.product.mod_device": "sapphire_global",
+        }
+        if sdk >= U:
+            props.update(
+                {
+                    "ro.mi.os.version.code": "1",
+                    "ro.mi.os.version.name": "OS1.0",
+                    "ro.mi.os.version.incremental": "OS1.0.9.0.UMGMIXM",
+                }
+            )
+        return props
+    if oem is Oem.OPPO:
+        return {"ro.build.version.opporom": "V11.1" if sdk <= R else "V12.1", "ro.oppo.market.name": "OPPO A74"}
+    if oem is Oem.SAMSUNG:
+        return {"ro.build.version.oneui": str(40000 + (sdk - 31) * 5000 + 100), "ro.build.PDA": "S911BXXU3BWK5"}
+    return {}
+
+
+def incremental(oem: Oem, sdk: int, rng: random.Random) -> str:
+    if oem is Oem.XIAOMI:
+        return "OS1.0.9.0.UMGMIXM" if sdk >= U else "V14.0.4.0.TMGMIXM"
+    if oem is Oem.SAMSUNG:
+        return "S911BXXU3BWK5"
+    return str(rng.randint(4_000_000, 12_999_999))
+
+
+# --- users ---------------------------------------------------------------------------------------
+
+FLAG_PRIMARY = 0x1
+FLAG_ADMIN = 0x2
+FLAG_GUEST = 0x4
+FLAG_INITIALIZED = 0x10
+FLAG_MANAGED_PROFILE = 0x20
+FLAG_FULL = 0x400
+FLAG_SYSTEM = 0x800
+FLAG_PROFILE = 0x1000
+FLAG_MAIN = 0x4000
+
+
+def default_user_flags(kind: UserKind, sdk: int) -> int:
+    """``UserInfo`` flags as ``pm list users`` prints them (``13``, ``c13``, ``4c13`` for user 0)."""
+    if kind is UserKind.SYSTEM:
+        flags = FLAG_PRIMARY | FLAG_ADMIN | FLAG_INITIALIZED
+        if sdk >= R:
+            flags |= FLAG_FULL | FLAG_SYSTEM
+        if sdk >= U:
+            flags |= FLAG_MAIN
+        return flags
+    if kind is UserKind.WORK_PROFILE:
+        return FLAG_MANAGED_PROFILE | FLAG_INITIALIZED | (FLAG_PROFILE if sdk >= R else 0)
+    if kind is UserKind.SECURE_FOLDER:
+        return 0x10061030  # Samsung Knox container flags as real phones print them
+    if kind is UserKind.DUAL_APP:
+        return 0x8000010 if sdk < R else 0x8001010
+    if kind in (UserKind.CLONE, UserKind.PRIVATE_SPACE):
+        return FLAG_PROFILE | FLAG_INITIALIZED
+    if kind is UserKind.GUEST:
+        return FLAG_GUEST | FLAG_INITIALIZED | (FLAG_FULL if sdk >= R else 0)
+    return FLAG_INITIALIZED | (FLAG_FULL if sdk >= R else 0)
+
+
+USER_NAMES: dict[UserKind, str] = {
+    UserKind.SYSTEM: "Owner",
+    UserKind.SECONDARY: "User",
+    UserKind.WORK_PROFILE: "Work profile",
+    UserKind.SECURE_FOLDER: "Secure Folder",
+    UserKind.DUAL_APP: "XSpace",
+    UserKind.CLONE: "Clone profile",
+    UserKind.PRIVATE_SPACE: "Private space",
+    UserKind.GUEST: "Guest",
+}
+
+# Profiles whose storage and packages the shell may not touch on real phones.
+REFUSES_SHELL = frozenset({UserKind.SECURE_FOLDER, UserKind.PRIVATE_SPACE})
+
+
+# --- permissions ---------------------------------------------------------------------------------
+
+ANDROID_PERMISSION = "android.permission."
+
+# Runtime ("dangerous") permissions: only these can be granted or revoked.
+RUNTIME_PERMISSIONS = frozenset(
+    ANDROID_PERMISSION + name
+    for name in (
+        "READ_CONTACTS",
+        "WRITE_CONTACTS",
+        "GET_ACCOUNTS",
+        "CAMERA",
+        "RECORD_AUDIO",
+        "ACCESS_FINE_LOCATION",
+        "ACCESS_COARSE_LOCATION",
+        "ACCESS_BACKGROUND_LOCATION",
+        "READ_PHONE_STATE",
+        "READ_PHONE_NUMBERS",
+        "CALL_PHONE",
+        "ANSWER_PHONE_CALLS",
+        "READ_CALL_LOG",
+        "SEND_SMS",
+        "RECEIVE_SMS",
+        "READ_SMS",
+        "READ_EXTERNAL_STORAGE",
+        "WRITE_EXTERNAL_STORAGE",
+        "READ_MEDIA_IMAGES",
+        "READ_MEDIA_VIDEO",
+        "READ_MEDIA_AUDIO",
+        "READ_MEDIA_VISUAL_USER_SELECTED",
+        "ACCESS_MEDIA_LOCATION",
+        "POST_NOTIFICATIONS",
+        "BLUETOOTH_CONNECT",
+        "NEARBY_WIFI_DEVICES",
+    )
+)
+
+# Normal and signature permissions the catalogue knows (granting them is "not a changeable type").
+NORMAL_PERMISSIONS = frozenset(
+    ANDROID_PERMISSION + name
+    for name in (
+        "INTERNET",
+        "ACCESS_NETWORK_STATE",
+        "ACCESS_WIFI_STATE",
+        "CHANGE_WIFI_STATE",
+        "BLUETOOTH",
+        "WAKE_LOCK",
+        "VIBRATE",
+        "RECEIVE_BOOT_COMPLETED",
+        "FOREGROUND_SERVICE",
+        "USE_FINGERPRINT",
+        "USE_BIOMETRIC",
+        "USE_FULL_SCREEN_INTENT",
+        "MANAGE_OWN_CALLS",
+        "READ_PROFILE",
+        "AUTHENTICATE_ACCOUNTS",
+        "MANAGE_ACCOUNTS",
+        "READ_SYNC_SETTINGS",
+        "WRITE_SYNC_SETTINGS",
+        "REQUEST_INSTALL_PACKAGES",
+        "PACKAGE_USAGE_STATS",
+        "QUERY_ALL_PACKAGES",
+        "SCHEDULE_EXACT_ALARM",
+        "WRITE_SETTINGS",
+        "SYSTEM_ALERT_WINDOW",
+        "MANAGE_EXTERNAL_STORAGE",
+    )
+) | frozenset({"com.google.android.c2dm.permission.RECEIVE", "com.android.vending.BILLING"})
+
+CONTACTS_GROUP = tuple(ANDROID_PERMISSION + n for n in ("READ_CONTACTS", "WRITE_CONTACTS", "GET_ACCOUNTS"))
+
+
+def full_permission_name(name: str) -> str:
+    """``READ_CONTACTS`` -> ``android.permission.READ_CONTACTS``; full names pass unchanged."""
+    return name if "." in name else ANDROID_PERMISSION + name
+
+
+def whatsapp_permissions(package: str, sdk: int) -> list[str]:
+    """Permissions WhatsApp (Business) requests on an Android of API level ``sdk``, manifest order."""
+    names = [
+        "INTERNET",
+        "ACCESS_NETWORK_STATE",
+        "ACCESS_WIFI_STATE",
+        "READ_CONTACTS",
+        "WRITE_CONTACTS",
+        "GET_ACCOUNTS",
+        "AUTHENTICATE_ACCOUNTS",
+        "READ_SYNC_SETTINGS",
+        "WRITE_SYNC_SETTINGS",
+        "CAMERA",
+        "RECORD_AUDIO",
+        "ACCESS_FINE_LOCATION",
+        "ACCESS_COARSE_LOCATION",
+        "READ_PHONE_STATE",
+        "READ_PHONE_NUMBERS",
+        "CALL_PHONE",
+        "MANAGE_OWN_CALLS",
+        "WAKE_LOCK",
+        "VIBRATE",
+        "RECEIVE_BOOT_COMPLETED",
+        "USE_FINGERPRINT",
+    ]
+    if sdk >= P:
+        names += ["FOREGROUND_SERVICE", "USE_BIOMETRIC"]
+    if sdk >= T:
+        names += ["READ_MEDIA_IMAGES", "READ_MEDIA_VIDEO", "READ_MEDIA_AUDIO", "POST_NOTIFICATIONS"]
+    else:
+        names += ["READ_EXTERNAL_STORAGE", "WRITE_EXTERNAL_STORAGE"]
+    if sdk >= U:
+        names += ["READ_MEDIA_VISUAL_USER_SELECTED", "USE_FULL_SCREEN_INTENT"]
+    if sdk >= S:
+        names += ["BLUETOOTH_CONNECT"]
+    names.append("com.google.android.c2dm.permission.RECEIVE")
+    return [full_permission_name(n) for n in names]
+
+
+# What a permission left at its default looks like; the user's choice adds USER_SET etc.
+def sensitivity_flags(sdk: int) -> set[str]:
+    return {"USER_SENSITIVE_WHEN_GRANTED", "USER_SENSITIVE_WHEN_DENIED"} if sdk >= Q else set()
+
+
+# Persona shorthand -> (granted, flags added to the version's defaults).
+GRANT_STATES: dict[str, tuple[bool, frozenset[str]]] = {
+    "default": (False, frozenset()),
+    "granted": (True, frozenset({"USER_SET"})),
+    "denied": (False, frozenset({"USER_SET"})),
+    "denied-fixed": (False, frozenset({"USER_SET", "USER_FIXED"})),
+    "policy-granted": (True, frozenset({"POLICY_FIXED"})),
+    "policy-denied": (False, frozenset({"POLICY_FIXED"})),
+    "system-fixed": (True, frozenset({"SYSTEM_FIXED", "GRANTED_BY_DEFAULT"})),
+}
+
+# A fresh WhatsApp install after the usual onboarding: contacts, camera, microphone, media allowed.
+WHATSAPP_DEFAULT_GRANTS: dict[str, str] = {
+    "READ_CONTACTS": "granted",
+    "WRITE_CONTACTS": "granted",
+    "GET_ACCOUNTS": "granted",
+    "CAMERA": "granted",
+    "RECORD_AUDIO": "granted",
+    "READ_PHONE_STATE": "granted",
+    "READ_EXTERNAL_STORAGE": "granted",
+    "WRITE_EXTERNAL_STORAGE": "granted",
+    "READ_MEDIA_IMAGES": "granted",
+    "READ_MEDIA_VIDEO": "granted",
+    "READ_MEDIA_AUDIO": "granted",
+    "POST_NOTIFICATIONS": "granted",
+}
+
+# Permission flag bits, in the order permissionFlagsToString prints them.
+PERMISSION_FLAG_BITS: dict[str, int] = {
+    "USER_SET": 1 << 0,
+    "USER_FIXED": 1 << 1,
+    "POLICY_FIXED": 1 << 2,
+    "REVOKED_COMPAT": 1 << 3,
+    "SYSTEM_FIXED": 1 << 4,
+    "GRANTED_BY_DEFAULT": 1 << 5,
+    "REVIEW_REQUIRED": 1 << 6,
+    "REVOKE_WHEN_REQUESTED": 1 << 7,
+    "USER_SENSITIVE_WHEN_GRANTED": 1 << 8,
+    "USER_SENSITIVE_WHEN_DENIED": 1 << 9,
+    "RESTRICTION_INSTALLER_EXEMPT": 1 << 11,
+    "RESTRICTION_SYSTEM_EXEMPT": 1 << 12,
+    "RESTRICTION_UPGRADE_EXEMPT": 1 << 13,
+    "APPLY_RESTRICTION": 1 << 14,
+    "GRANTED_BY_ROLE": 1 << 15,
+    "ONE_TIME": 1 << 16,
+    "AUTO_REVOKED": 1 << 17,
+}
+
+# ``pm set-permission-flags`` names (Android 11+).
+SHELL_PERMISSION_FLAGS: dict[str, str] = {
+    "user-set": "USER_SET",
+    "user-fixed": "USER_FIXED",
+    "revoked-compat": "REVOKED_COMPAT",
+    "review-required": "REVIEW_REQUIRED",
+    "revoke-when-requested": "REVOKE_WHEN_REQUESTED",
+}
+
+
+def sorted_flags(flags: set[str] | frozenset[str]) -> list[str]:
+    return sorted(flags, key=lambda f: (PERMISSION_FLAG_BITS.get(f, 1 << 30), f))
+
+
+# --- app-ops -------------------------------------------------------------------------------------
+
+PERMISSION_OPS: dict[str, str] = {
+    "READ_CONTACTS": "READ_CONTACTS",
+    "WRITE_CONTACTS": "WRITE_CONTACTS",
+    "GET_ACCOUNTS": "GET_ACCOUNTS",
+    "CAMERA": "CAMERA",
+    "RECORD_AUDIO": "RECORD_AUDIO",
+    "ACCESS_FINE_LOCATION": "FINE_LOCATION",
+    "ACCESS_COARSE_LOCATION": "COARSE_LOCATION",
+    "READ_PHONE_STATE": "READ_PHONE_STATE",
+    "CALL_PHONE": "CALL_PHONE",
+    "READ_EXTERNAL_STORAGE": "READ_EXTERNAL_STORAGE",
+    "WRITE_EXTERNAL_STORAGE": "WRITE_EXTERNAL_STORAGE",
+    "READ_MEDIA_IMAGES": "READ_MEDIA_IMAGES",
+    "READ_MEDIA_VIDEO": "READ_MEDIA_VIDEO",
+    "READ_MEDIA_AUDIO": "READ_MEDIA_AUDIO",
+    "READ_MEDIA_VISUAL_USER_SELECTED": "READ_MEDIA_VISUAL_USER_SELECTED",
+    "POST_NOTIFICATIONS": "POST_NOTIFICATION",
+}
+
+
+def op_for_permission(permission: str) -> str | None:
+    return PERMISSION_OPS.get(permission.removeprefix(ANDROID_PERMISSION))
+
+
+def known_ops(sdk: int) -> frozenset[str]:
+    """App-op names ``appops`` accepts on this version."""
+    ops = {
+        "COARSE_LOCATION", "FINE_LOCATION", "GPS", "VIBRATE", "READ_CONTACTS", "WRITE_CONTACTS",
+        "READ_CALL_LOG", "WRITE_CALL_LOG", "CALL_PHONE", "READ_SMS", "SEND_SMS", "CAMERA",
+        "RECORD_AUDIO", "READ_PHONE_STATE", "READ_CLIPBOARD", "WRITE_CLIPBOARD", "WAKE_LOCK",
+        "POST_NOTIFICATION", "GET_ACCOUNTS", "READ_EXTERNAL_STORAGE", "WRITE_EXTERNAL_STORAGE",
+        "RUN_IN_BACKGROUND", "RUN_ANY_IN_BACKGROUND", "REQUEST_INSTALL_PACKAGES", "SYSTEM_ALERT_WINDOW",
+        "TOAST_WINDOW", "PICTURE_IN_PICTURE", "WRITE_SETTINGS", "GET_USAGE_STATS", "USE_FINGERPRINT",
+    }
+    if sdk >= Q:
+        ops |= {"LEGACY_STORAGE", "ACCESS_MEDIA_LOCATION", "USE_BIOMETRIC"}
+    if sdk >= R:
+        ops |= {"MANAGE_EXTERNAL_STORAGE", "AUTO_REVOKE_PERMISSIONS_IF_UNUSED", "NO_ISOLATED_STORAGE"}
+    if sdk >= T:
+        ops |= {"READ_MEDIA_IMAGES", "READ_MEDIA_VIDEO", "READ_MEDIA_AUDIO"}
+    if sdk >= U:
+        ops |= {"READ_MEDIA_VISUAL_USER_SELECTED"}
+    return frozenset(ops)
+
+
+APPOP_MODES = ("allow", "ignore", "deny", "default", "foreground")
+
+
+# --- packages ------------------------------------------------------------------------------------
+
+WHATSAPP_FLAGS = ["HAS_CODE", "ALLOW_CLEAR_USER_DATA", "ALLOW_BACKUP", "KILL_AFTER_RESTORE", "RESTORE_ANY_VERSION"]
+WHATSAPP_PRIVATE_FLAGS = [
+    "PRIVATE_FLAG_ACTIVITIES_RESIZE_MODE_RESIZEABLE_VIA_SDK_VERSION",
+    "ALLOW_AUDIO_PLAYBACK_CAPTURE",
+    "PRIVATE_FLAG_REQUEST_LEGACY_EXTERNAL_STORAGE",
+    "HAS_DOMAIN_URLS",
+    "PARTIALLY_DIRECT_BOOT_AWARE",
+    "PRIVATE_FLAG_ALLOW_NATIVE_HEAP_POINTER_TAGGING",
+]
+WHATSAPP_CURRENT_VERSION = {WHATSAPP: "2.25.31.76", WHATSAPP_BUSINESS: "2.25.31.74"}
+
+
+def whatsapp_version_code(version_name: str) -> int:
+    """WhatsApp's scheme: 2.26.9.72 -> 260907212 (year, minor, build, and an ABI/density suffix)."""
+    try:
+        _, year, minor, build = (int(p) for p in version_name.split(".")[:4])
+    except ValueError:
+        return 1
+    return int(f"{year:02d}{minor:02d}{build:03d}12")
+
+
+def whatsapp_target_sdk(version_name: str) -> int:
+    """Old builds targeted API 28 (legacy storage); recent ones target the newest release."""
+    try:
+        year = int(version_name.split(".")[1])
+    except (IndexError, ValueError):
+        return 30
+    return {21: 28, 22: 31, 23: 33, 24: 34}.get(year, 35 if year >= 25 else 28)
+
+
+@dataclass(frozen=True)
+class SystemPackage:
+    name: str
+    path: str
+    app_id: int
+    version_code: int
+    installer: str | None = None
+    apk_dir: bool = False  # /data/app style code path (an updated system app)
+
+
+_COMMON_SYSTEM = (
+    SystemPackage("android", "/system/framework/framework-res.apk", 1000, 0),
+    SystemPackage("com.android.shell", "/system/priv-app/Shell/Shell.apk", 2000, 0),
+    SystemPackage("com.android.settings", "/system/priv-app/Settings/Settings.apk", 1000, 0),
+    SystemPackage("com.android.providers.contacts", "/system/priv-app/ContactsProvider/ContactsProvider.apk", 10012, 0),
+    SystemPackage("com.android.providers.settings", "/system/priv-app/SettingsProvider/SettingsProvider.apk", 1000, 0),
+)
+_GMS = (
+    SystemPackage("com.google.android.gms", "/product/priv-app/PrebuiltGmsCore/PrebuiltGmsCore.apk", 10123, 243333038, PLAY_STORE, True),
+    SystemPackage("com.android.vending", "/product/priv-app/Phonesky/Phonesky.apk", 10139, 84391030, PLAY_STORE, True),
+    SystemPackage("com.google.android.contacts", "/product/app/GoogleContacts/GoogleContacts.apk", 10151, 4512131, PLAY_STORE, True),
+    SystemPackage("com.android.chrome", "/product/app/Chrome/Chrome.apk", 10131, 661311834, PLAY_STORE, True),
+)
+_OEM_SYSTEM: dict[Oem, tuple[SystemPackage, ...]] = {
+    Oem.SAMSUNG: (
+        SystemPackage("com.samsung.android.app.contacts", "/system/priv-app/SamsungContacts/SamsungContacts.apk", 10089, 1500061000),
+        SystemPackage("com.samsung.knox.securefolder", "/system/priv-app/SecureFolder/SecureFolder.apk", 10204, 1500003000),
+    ),
+    Oem.XIAOMI: (
+        SystemPackage("com.miui.securitycenter", "/system/priv-app/SecurityCenter/SecurityCenter.apk", 1000, 40000814),
+        SystemPackage("com.miui.home", "/system/priv-app/MiuiHome/MiuiHome.apk", 10098, 500003310),
+    ),
+    Oem.OPPO: (SystemPackage("com.coloros.safecenter", "/system/priv-app/SafeCenter/SafeCenter.apk", 1000, 11201),),
+}
+
+
+def system_packages(oem: Oem) -> tuple[SystemPackage, ...]:
+    return _COMMON_SYSTEM + _GMS + _OEM_SYSTEM.get(oem, ())
+
+
+def random_token(rng: random.Random) -> str:
+    """22 base64url characters + ``==``, as in ``/data/app/~~<token>/<pkg>-<token>``."""
+    raw = bytes(rng.getrandbits(8) for _ in range(16))
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def app_code_path(package: str, sdk: int, rng: random.Random) -> str:
+    if sdk >= R:
+        return f"/data/app/~~{random_token(rng)}/{package}-{random_token(rng)}"
+    return f"/data/app/{package}-{random_token(rng)}"
+
+
+# --- synthetic personal data (never real-looking) -------------------------------------------------
+
+
+def account_name(account_type: str, index: int) -> str:
+    """A placeholder account name: ``user1@example.com`` or a US fictional number ``1555010xxxx``."""
+    if account_type.startswith("com.whatsapp"):
+        return f"1555010{(100 + index) % 10000:04d}"
+    if account_type == "com.google":
+        return f"user{index + 1}@example.com"
+    return f"account{index + 1}"
+
+
+def contact_name(index: int) -> str:
+    return f"Contact {index + 1:04d}"

@@ -1,0 +1,527 @@
+"""Personas: short, declarative TOML descriptions of a phone, validated before anything runs.
+
+Everything has a version-appropriate default (catalog.py), so a persona says only what makes it
+special.  Dates are relative (``security_patch_age_days``, ``last_update_days_ago``) so a persona
+stays valid forever.  Each :meth:`Persona.instantiate` builds a fresh, independent phone.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Callable
+
+from wa_harden.virtual.android import catalog, storage
+from wa_harden.virtual.android.catalog import (
+    GRANT_STATES,
+    PLAY_STORE,
+    WHATSAPP_PACKAGES,
+    full_permission_name,
+    sensitivity_flags,
+)
+from wa_harden.virtual.android.permissions import apply_grant
+from wa_harden.virtual.android.state import (
+    RELEASES,
+    AndroidState,
+    AppOp,
+    Backup,
+    BackupUser,
+    Build,
+    Credential,
+    Grant,
+    LockScreen,
+    Oem,
+    Owners,
+    Package,
+    PackageUser,
+    Q,
+    R,
+    User,
+    UserKind,
+)
+from wa_harden.virtual.api import FaultConfig
+
+PERSONA_DIR = Path(__file__).resolve().parent.parent / "personas"
+
+_PACKAGE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$")
+_COMPONENT_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*/[A-Za-z0-9_.$]+$")
+
+
+class PersonaError(ValueError):
+    """A persona file is invalid: names the file, the key path and what was expected."""
+
+    def __init__(self, source: str, key: str, expected: str, got: object = None) -> None:
+        self.source, self.key, self.expected = source, key, expected
+        detail = f"{source}: {key}: expected {expected}"
+        if got is not None:
+            detail += f", got {got!r}"
+        super().__init__(detail)
+
+
+# --- schema --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One value's expected type, with an optional extra test and its description."""
+
+    what: str
+    test: Callable[[Any], bool]
+
+
+def _is(t: type) -> Callable[[Any], bool]:
+    return lambda v: isinstance(v, t) and not (t is int and isinstance(v, bool))
+
+
+STR = Kind("a string", _is(str))
+INT = Kind("an integer", _is(int))
+AGE = Kind("a non-negative integer (days)", lambda v: _is(int)(v) and v >= 0)
+BOOL = Kind("true or false", _is(bool))
+NUMBER = Kind("a number", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
+PACKAGE = Kind("an Android package name", lambda v: isinstance(v, str) and bool(_PACKAGE_RE.match(v)))
+COMPONENT = Kind("a component like com.example.mdm/.AdminReceiver", lambda v: isinstance(v, str) and bool(_COMPONENT_RE.match(v)))
+USER_ID = Kind("a user id (integer 0-9999)", lambda v: _is(int)(v) and 0 <= v <= 9999)
+
+
+def choice(*values: str) -> Kind:
+    return Kind("one of " + ", ".join(values), lambda v: v in values)
+
+
+def list_of(kind: Kind) -> Kind:
+    return Kind(f"a list of {kind.what}", lambda v: isinstance(v, list) and all(kind.test(x) for x in v))
+
+
+def map_of(kind: Kind) -> Kind:
+    return Kind(f"a table of {kind.what}", lambda v: isinstance(v, dict) and all(kind.test(x) for x in v.values()))
+
+
+GRANT_STATE = choice(*GRANT_STATES)
+APPOP_MODE = choice(*catalog.APPOP_MODES)
+
+Schema = dict[str, "Kind | Schema | list[Schema]"]
+
+USER_SCHEMA: Schema = {
+    "id": USER_ID,
+    "kind": choice(*(k.value for k in UserKind)),
+    "name": STR,
+    "flags": INT,
+    "running": BOOL,
+    "shell_access": BOOL,
+    "lock": choice(*(c.value for c in Credential)),
+    "accounts": map_of(AGE),
+    "contacts": map_of(AGE),
+    "backup": BOOL,
+    "backup_activated": BOOL,
+    "secure_settings": map_of(STR),
+    "system_settings": map_of(STR),
+}
+
+APP_SCHEMA: Schema = {
+    "package": PACKAGE,
+    "users": list_of(USER_ID),
+    "installer": STR,
+    "initiating_installer": STR,
+    "originating_installer": STR,
+    "version_name": STR,
+    "version_code": INT,
+    "min_sdk": INT,
+    "target_sdk": INT,
+    "first_install_days_ago": AGE,
+    "last_update_days_ago": AGE,
+    "contacts": GRANT_STATE,
+    "permissions": map_of(GRANT_STATE),
+    "appops": map_of(APPOP_MODE),
+    "media_layout": choice("scoped", "legacy", "both", "none"),
+    "media_hidden": BOOL,
+    "media_files": AGE,
+}
+
+PERSONA_SCHEMA: Schema = {
+    "name": STR,
+    "description": STR,
+    "device": {
+        "oem": choice(*(o.value for o in Oem)),
+        "android": choice(*RELEASES),
+        "manufacturer": STR,
+        "brand": STR,
+        "model": STR,
+        "device": STR,
+        "product": STR,
+        "security_patch_age_days": AGE,
+        "encrypted": BOOL,
+        "crypto_type": choice("file", "block"),
+        "props": map_of(STR),
+    },
+    "users": [USER_SCHEMA],
+    "apps": [APP_SCHEMA],
+    "backup": {"transport": choice("gms", "local", "seedvault", "none")},
+    "settings": {"global": map_of(STR)},
+    "device_policy": {"device_owner": COMPONENT, "device_owner_user": USER_ID, "profile_owners": map_of(COMPONENT)},
+    "oem": {catalog_key: BOOL for catalog_key in ("usb_debugging_security", "permission_monitoring_disabled")},
+    "faults": {
+        "latency_scale": NUMBER,
+        "drop_after_commands": INT,
+        "drop_mid_output_at": INT,
+        "hang_at_command": INT,
+        "hang_on": STR,
+        "unauthorized": BOOL,
+        "offline": BOOL,
+        "shell_v2": BOOL,
+    },
+}
+
+_REQUIRED = {"": ("name", "device"), "device": ("oem", "android"), "users": ("id", "kind"), "apps": ("package",)}
+
+
+def validate(data: dict[str, Any], schema: Schema, source: str, path: str = "") -> None:
+    """Raise PersonaError for the first unknown key, missing required key or wrongly typed value."""
+    for required in _REQUIRED.get(path.split("[")[0], ()):
+        if required not in data:
+            raise PersonaError(source, _join(path, required), "a value (required)")
+    for key, value in data.items():
+        where = _join(path, key)
+        spec = schema.get(key)
+        if spec is None:
+            raise PersonaError(source, where, "one of the keys " + ", ".join(schema), "unknown key")
+        if isinstance(spec, Kind):
+            if not spec.test(value):
+                raise PersonaError(source, where, spec.what, value)
+        elif isinstance(spec, list):
+            if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+                raise PersonaError(source, where, "an array of tables ([[" + where + "]])", value)
+            for index, item in enumerate(value):
+                validate(item, spec[0], source, f"{where}[{index}]")
+        elif not isinstance(value, dict):
+            raise PersonaError(source, where, "a table", value)
+        else:
+            validate(value, spec, source, where)
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _check_semantics(data: dict[str, Any], source: str) -> None:
+    """What the schema cannot say: one system user 0, unique ids, apps only in existing users."""
+    users = data.get("users", [{"id": 0, "kind": "system"}])
+    ids = [u["id"] for u in users]
+    if 0 not in ids:
+        raise PersonaError(source, "users", "a user with id = 0")
+    if len(set(ids)) != len(ids):
+        raise PersonaError(source, "users", "unique user ids", ids)
+    for index, app in enumerate(data.get("apps", [])):
+        for user_id in app.get("users", [0]):
+            if user_id not in ids:
+                raise PersonaError(source, f"apps[{index}].users", f"ids of declared users {ids}", user_id)
+        for name in app.get("permissions", {}):
+            if full_permission_name(name) not in catalog.RUNTIME_PERMISSIONS:
+                raise PersonaError(source, f"apps[{index}].permissions.{name}", "a runtime permission")
+        for op in app.get("appops", {}):
+            if op not in catalog.known_ops(99):
+                raise PersonaError(source, f"apps[{index}].appops.{op}", "an app-op name like READ_CONTACTS")
+
+
+# --- persona -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Persona:
+    name: str
+    description: str
+    faults: FaultConfig
+    data: dict[str, Any] = field(repr=False)
+    source: str = ""
+
+    def instantiate(self, serial: str, now: datetime) -> "AndroidPhone":
+        from wa_harden.virtual.android.phone import AndroidPhone
+
+        state, fs = build(self.data, serial, now)
+        return AndroidPhone(state=state, fs=fs, faults=copy.copy(self.faults))
+
+
+def list_personas() -> list[str]:
+    return sorted(p.stem for p in PERSONA_DIR.glob("*.toml"))
+
+
+def load_persona(name_or_path: str | Path) -> Persona:
+    """A shipped persona by name, or a persona file by path."""
+    path = Path(name_or_path)
+    if path.suffix != ".toml":
+        path = PERSONA_DIR / f"{name_or_path}.toml"
+        if not path.is_file():
+            raise PersonaError(str(name_or_path), "name", "a shipped persona: " + ", ".join(list_personas()))
+    source = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PersonaError(source, "file", "an existing persona file") from None
+    except tomllib.TOMLDecodeError as error:
+        raise PersonaError(source, "toml", f"valid TOML ({error})") from None
+    return persona_from_data(data, source)
+
+
+def persona_from_data(data: dict[str, Any], source: str = "<persona>") -> Persona:
+    """Validate already-parsed persona data (a TOML document as a dict) into a Persona."""
+    validate(data, PERSONA_SCHEMA, source)
+    _check_semantics(data, source)
+    faults = FaultConfig(**data.get("faults", {}))
+    return Persona(name=data["name"], description=data.get("description", ""), faults=faults, data=data, source=source)
+
+
+# --- building a phone ----------------------------------------------------------------------------
+
+
+def release_string(android: str) -> str:
+    """How ro.build.version.release prints a version: 8.1 -> 8.1.0, 12L -> 12, 14 -> 14."""
+    if android in ("8.0", "8.1"):
+        return android + ".0"
+    return android.rstrip("L")
+
+
+def build(data: dict[str, Any], serial: str, now: datetime) -> tuple[AndroidState, Any]:
+    """A fresh state and file system for one phone from validated persona data."""
+    from wa_harden.virtual.fs import VirtualFS
+
+    rng = random.Random(f"{serial}:{data['name']}")
+    device = data["device"]
+    sdk = RELEASES[device["android"]]
+    oem = Oem(device["oem"])
+    model = catalog.DEVICES[oem]
+    props = catalog.oem_props(oem, sdk)
+    props.update(device.get("props", {}))
+    encrypted = device.get("encrypted", True)
+    build_info = Build(
+        release=release_string(device["android"]),
+        sdk=sdk,
+        oem=oem,
+        manufacturer=device.get("manufacturer", model.manufacturer),
+        brand=device.get("brand", model.brand),
+        model=device.get("model", model.model),
+        device=device.get("device", model.device),
+        product=device.get("product", model.product),
+        build_id=catalog.BUILD_IDS[sdk],
+        incremental=catalog.incremental(oem, sdk, rng),
+        security_patch=catalog.security_patch(now, device.get("security_patch_age_days", 20)),
+        serial=serial,
+        crypto_state="encrypted" if encrypted else "unencrypted",
+        crypto_type=device.get("crypto_type", "file" if sdk >= 28 else "block") if encrypted else "",
+        extra_props=props,
+    )
+    users = _build_users(data.get("users", [{"id": 0, "kind": "system"}]), sdk)
+    state = AndroidState(build=build_info, users=users, packages={}, now=now)
+    _add_system_packages(state, rng)
+    _configure_users(state, data.get("users", [{"id": 0, "kind": "system"}]), now)
+    _configure_backup(state, data.get("backup", {}).get("transport", "gms"))
+    state.settings_global.update(
+        {"adb_enabled": "1", "development_settings_enabled": "1", "device_provisioned": "1", "stay_on_while_plugged_in": "0"}
+    )
+    state.settings_global.update(data.get("settings", {}).get("global", {}))
+    _configure_owners(state, data.get("device_policy", {}), rng, now)
+    for key, value in data.get("oem", {}).items():
+        state.oem_switches[key] = value
+
+    offset = now - datetime.now()
+    ordered = tuple(sorted(users))
+    fs = VirtualFS.android_default(clock=lambda: datetime.now() + offset, user_ids=ordered)
+    for app in data.get("apps", []):
+        _add_app(state, fs, app, rng, now)
+    return state, fs
+
+
+def _build_users(entries: list[dict[str, Any]], sdk: int) -> dict[int, User]:
+    users: dict[int, User] = {}
+    for entry in sorted(entries, key=lambda e: e["id"]):
+        kind = UserKind(entry["kind"])
+        users[entry["id"]] = User(
+            id=entry["id"],
+            name=entry.get("name", catalog.USER_NAMES[kind]),
+            flags=entry.get("flags", catalog.default_user_flags(kind, sdk)),
+            kind=kind,
+            running=entry.get("running", True),
+            shell_access=entry.get("shell_access", kind not in catalog.REFUSES_SHELL),
+        )
+    return users
+
+
+def _configure_users(state: AndroidState, entries: list[dict[str, Any]], now: datetime) -> None:
+    for entry in entries:
+        user_id = entry["id"]
+        system = entry["kind"] == UserKind.SYSTEM
+        credential = Credential(entry.get("lock", "pin" if system else "none"))
+        state.locks[user_id] = LockScreen(credential=credential, changed_at=now - timedelta(days=90))
+        state.accounts[user_id] = dict(entry.get("accounts", {"com.google": 1} if system else {}))
+        state.contacts[user_id] = dict(entry.get("contacts", {"local": 12, "com.google": 150} if system else {}))
+        state.set_backup_enabled(user_id, entry.get("backup", system))
+        state.backup.users[user_id] = BackupUser(activated=entry.get("backup_activated", True))
+        secure = state.secure_settings(user_id)
+        secure.update({"user_setup_complete": "1", "install_non_market_apps": "1"})
+        secure.update(entry.get("secure_settings", {}))
+        system_settings = state.system_settings(user_id)
+        system_settings.update({"screen_off_timeout": "30000", "screen_brightness": "102"})
+        system_settings.update(entry.get("system_settings", {}))
+
+
+def _configure_backup(state: AndroidState, transport: str) -> None:
+    local = catalog.LOCAL_TRANSPORT if state.sdk >= 28 else catalog.LOCAL_TRANSPORT_OLD
+    choices = {
+        "gms": ([catalog.D2D_TRANSPORT, catalog.GMS_TRANSPORT, local], catalog.GMS_TRANSPORT),
+        "local": ([local], local),
+        "seedvault": ([local, catalog.SEEDVAULT_TRANSPORT], catalog.SEEDVAULT_TRANSPORT),
+        "none": ([], None),
+    }
+    transports, current = choices[transport]
+    state.backup = Backup(transports=transports, current=current, users=state.backup.users)
+
+
+def _add_system_packages(state: AndroidState, rng: random.Random) -> None:
+    sdk = state.sdk
+    boot = state.now - timedelta(days=400)
+    for spec in catalog.system_packages(state.build.oem):
+        version = spec.version_code or sdk
+        code_path = catalog.app_code_path(spec.name, sdk, rng) if spec.apk_dir else spec.path.rsplit("/", 1)[0]
+        package = Package(
+            name=spec.name,
+            app_id=spec.app_id,
+            version_code=version,
+            version_name=str(version),
+            min_sdk=sdk,
+            target_sdk=sdk,
+            code_path=code_path,
+            timestamp=boot,
+            first_install=boot,
+            last_update=boot,
+            system=True,
+            installer=spec.installer,
+            flags=["SYSTEM", "HAS_CODE", "ALLOW_CLEAR_USER_DATA"] + (["UPDATED_SYSTEM_APP"] if spec.apk_dir else []),
+            hash_seed=rng.getrandbits(28),
+        )
+        for user_id in state.users:
+            package.users[user_id] = PackageUser(installed=True, first_install=boot, ce_inode=rng.randint(2000, 900000))
+        state.packages[spec.name] = package
+
+
+def _configure_owners(state: AndroidState, policy: dict[str, Any], rng: random.Random, now: datetime) -> None:
+    owners = Owners(
+        device_owner=policy.get("device_owner"),
+        device_owner_user=policy.get("device_owner_user", 0),
+        profile_owners={int(k): v for k, v in policy.get("profile_owners", {}).items()},
+    )
+    for user in state.users.values():
+        if user.kind is UserKind.WORK_PROFILE and user.id not in owners.profile_owners:
+            owners.profile_owners[user.id] = catalog.DEFAULT_DPC  # a work profile always has one
+    state.owners = owners
+    admins = {owners.device_owner, *owners.profile_owners.values()} - {None}
+    for component in sorted(a for a in admins if a):
+        name = component.split("/")[0]
+        if name in state.packages:
+            continue
+        users = [owners.device_owner_user] if component == owners.device_owner else []
+        users += [uid for uid, c in owners.profile_owners.items() if c == component]
+        _add_app(state, None, {"package": name, "users": users, "installer": PLAY_STORE, "version_name": "3.1.0",
+                               "version_code": 310, "media_layout": "none"}, rng, now)
+
+
+def _add_app(state: AndroidState, fs: Any, app: dict[str, Any], rng: random.Random, now: datetime) -> None:
+    sdk = state.sdk
+    name = app["package"]
+    is_whatsapp = name in WHATSAPP_PACKAGES
+    version_name = app.get("version_name", catalog.WHATSAPP_CURRENT_VERSION.get(name, "1.0.0"))
+    installer = app.get("installer", PLAY_STORE) or None
+    if installer == "none":
+        installer = None
+    last_update = now - timedelta(days=app.get("last_update_days_ago", 10), hours=rng.randint(1, 20))
+    first_install = min(last_update, now - timedelta(days=app.get("first_install_days_ago", 365), hours=3))
+    requested = (
+        catalog.whatsapp_permissions(name, sdk)
+        if is_whatsapp
+        else [catalog.ANDROID_PERMISSION + "INTERNET", catalog.ANDROID_PERMISSION + "RECEIVE_BOOT_COMPLETED"]
+    )
+    play = state.packages.get(PLAY_STORE)
+    package = Package(
+        name=name,
+        app_id=10200 + rng.randint(0, 250),
+        version_code=app.get("version_code", catalog.whatsapp_version_code(version_name) if is_whatsapp else 1),
+        version_name=version_name,
+        min_sdk=app.get("min_sdk", 21),
+        target_sdk=app.get("target_sdk", catalog.whatsapp_target_sdk(version_name) if is_whatsapp else sdk),
+        code_path=catalog.app_code_path(name, sdk, rng),
+        timestamp=last_update - timedelta(seconds=5),
+        first_install=first_install,
+        last_update=last_update,
+        installer=installer,
+        installer_uid=play.app_id if installer == PLAY_STORE and play else (10078 if installer else -1),
+        initiating=app.get("initiating_installer", installer or "com.android.shell"),
+        originating=app.get("originating_installer"),
+        update_owner=PLAY_STORE if installer == PLAY_STORE else None,
+        package_source=0 if installer else 1,
+        flags=list(catalog.WHATSAPP_FLAGS) if is_whatsapp else ["HAS_CODE", "ALLOW_CLEAR_USER_DATA", "ALLOW_BACKUP"],
+        private_flags=list(catalog.WHATSAPP_PRIVATE_FLAGS),
+        requested=requested,
+        install_permissions=[p for p in requested if p in catalog.NORMAL_PERMISSIONS],
+        hash_seed=rng.getrandbits(28),
+    )
+    while any(p.app_id == package.app_id for p in state.packages.values()):
+        package.app_id += 1
+    state.packages[name] = package
+    installed_users = app.get("users", [0])
+    wanted = dict(catalog.WHATSAPP_DEFAULT_GRANTS) if is_whatsapp else {}
+    if "contacts" in app:
+        wanted.update({p.removeprefix(catalog.ANDROID_PERMISSION): app["contacts"] for p in catalog.CONTACTS_GROUP})
+    wanted.update(app.get("permissions", {}))
+    for user_id in state.users:
+        installed = user_id in installed_users
+        user_state = PackageUser(
+            installed=installed,
+            first_install=first_install if installed else None,
+            ce_inode=rng.randint(100000, 3000000) if installed else 0,
+            de_inode=rng.randint(10000, 900000) if installed else 0,
+            install_reason=4 if installed and installer == PLAY_STORE else 0,
+            stopped=not installed,
+        )
+        package.users[user_id] = user_state
+        runtime = [p for p in requested if p in catalog.RUNTIME_PERMISSIONS]
+        for permission in runtime:
+            if not installed:
+                user_state.runtime[permission] = Grant()
+                continue
+            granted, extra = GRANT_STATES[wanted.get(permission.removeprefix(catalog.ANDROID_PERMISSION), "default")]
+            flags = sensitivity_flags(sdk) | set(extra)
+            if sdk >= Q and permission.endswith("_EXTERNAL_STORAGE"):
+                flags.add("RESTRICTION_INSTALLER_EXEMPT")
+            user_state.runtime[permission] = Grant(granted=False, flags=flags)
+            apply_grant(state, package, user_id, permission, granted)
+        if installed:
+            _add_appops(user_state, app.get("appops", {}), sdk, rng)
+    layout = app.get("media_layout", "scoped" if sdk >= R else "legacy")
+    if fs is None or not is_whatsapp or layout == "none":
+        return
+    layouts = ("scoped", "legacy") if layout == "both" else (layout,)
+    for user_id in installed_users:
+        for tree_layout in layouts:
+            storage.build_tree(
+                fs,
+                name,
+                storage.tree_root(name, tree_layout, user_id),
+                now,
+                media_hidden=app.get("media_hidden", False),
+                media_files=app.get("media_files", 3),
+            )
+
+
+def _add_appops(user_state: PackageUser, modes: dict[str, str], sdk: int, rng: random.Random) -> None:
+    """Recent accesses of a used app, then the persona's explicit modes."""
+    for op, permission in (("READ_CONTACTS", "READ_CONTACTS"), ("CAMERA", "CAMERA"), ("RECORD_AUDIO", "RECORD_AUDIO")):
+        grant = user_state.runtime.get(catalog.ANDROID_PERMISSION + permission)
+        if grant and grant.granted:
+            user_state.appops[op] = AppOp("allow", seconds_ago=rng.randint(600, 3 * 86400))
+    user_state.appops["WAKE_LOCK"] = AppOp("allow", seconds_ago=rng.randint(30, 3600))
+    user_state.appops["VIBRATE"] = AppOp("allow", seconds_ago=rng.randint(60, 86400))
+    if sdk >= Q:
+        user_state.uid_modes["LEGACY_STORAGE"] = "allow"
+    for op, mode in modes.items():
+        user_state.appops[op] = AppOp(mode, seconds_ago=None)

@@ -1,0 +1,80 @@
+"""``settings`` (``cmd settings``): global, per-user secure and per-user system settings.
+
+``settings secure backup_enabled`` is the same switch ``bmgr enable`` flips.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from wa_harden.virtual.android.output import (
+    JavaError,
+    UsageError,
+    fail,
+    lines,
+    ok,
+    parse_user,
+    shell_command_failure,
+    take_option,
+)
+from wa_harden.virtual.android.permissions import check_user
+from wa_harden.virtual.android.state import AndroidState
+from wa_harden.virtual.api import CommandResult, ShellContext
+
+USAGE = """Settings provider (settings) commands:
+  get [--user <USER_ID> | current] NAMESPACE KEY
+  put [--user <USER_ID> | current] NAMESPACE KEY VALUE [TAG] [default]
+  delete [--user <USER_ID> | current] NAMESPACE KEY
+  list [--user <USER_ID> | current] NAMESPACE
+"""
+
+_FRAMES = ("com.android.providers.settings.SettingsService$MyShellCommand.onCommand(SettingsService.java:283)",)
+
+
+def settings(ctx: ShellContext, argv: Sequence[str], stdin: bytes) -> CommandResult:
+    return settings_command(ctx.phone.state, list(argv[1:]))
+
+
+def table(state: AndroidState, namespace: str, user_id: int) -> dict[str, str]:
+    if namespace == "global":
+        return state.settings_global
+    if namespace == "secure":
+        return state.secure_settings(user_id)
+    if namespace == "system":
+        return state.system_settings(user_id)
+    raise UsageError(f"Invalid namespace '{namespace}'")
+
+
+def settings_command(state: AndroidState, args: list[str]) -> CommandResult:
+    command = "settings"
+    try:
+        user_arg = take_option(args, "--user")
+        user_id = parse_user(user_arg) if user_arg is not None else 0
+        if not args or args[0] in ("help", "-h"):
+            return ok(USAGE)
+        command, rest = args[0], args[1:]
+        if command not in ("get", "put", "delete", "list", "reset"):
+            return fail(USAGE, 255)
+        if not rest:
+            raise UsageError("Invalid table; no put or get")
+        check_user(state, user_id, *_FRAMES)
+        values = table(state, rest[0], user_id)
+        if command == "list":
+            return ok(lines(f"{key}={values[key]}" for key in sorted(values)))
+        if len(rest) < 2:
+            raise UsageError("Invalid arguments: no key given")
+        key = rest[1]
+        if command == "get":
+            return ok(values.get(key, "null") + "\n")
+        if command == "put":
+            if len(rest) < 3:
+                raise UsageError("Invalid arguments: no value given")
+            values[key] = rest[2]
+            return ok()
+        if command == "delete":
+            return ok(f"Deleted {1 if values.pop(key, None) is not None else 0} rows\n")
+        return ok()
+    except UsageError as error:
+        return fail(f"{error}\n", 255)
+    except JavaError as error:
+        return shell_command_failure(state.sdk, command, error)
