@@ -186,6 +186,9 @@ HOSTILE = {
         "".join(_RANDOM.choice("[]{}:=, ()/.|aZ09 \t") for _ in range(60)) for _ in range(200)
     ),
     "long-line": "A" * 200_000,
+    # Shapes that make backtracking regular expressions quadratic (a hang, not a failure).
+    "long-spaced-line": "package:a" + " " * 50_000 + "x",
+    "repeated-markers": "package:" + " uid:" * 20_000 + "\n" + "find: '" * 20_000,
     "brackets": "[\n]\n[]: [\n[[[: ]]]\nUser \nUser 0:\nPackage [\nPackage [x] (\n",
     "truncated-block": "Packages:\n  Package [com.whatsapp] (1):\n    appId=10\n    User 0: installed=tr",
     "other-command": "[ro.build.version.sdk]: [34]\n[ro.product.model]: [Pixel]\n",

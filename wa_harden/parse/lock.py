@@ -46,12 +46,11 @@ def parse_dumpsys_lock_settings(text: str) -> Known[dict[int, LockState]]:
     states: dict[int, LockState] = {}
     qualities: dict[int, int] = {}
     in_section = False
-    seen_section = False
     user: int | None = None
     for line in split_lines(text):
         stripped = line.strip()
         if stripped == _SECTION:
-            in_section = seen_section = True
+            in_section = True
             continue
         if not in_section:
             continue
@@ -74,6 +73,6 @@ def parse_dumpsys_lock_settings(text: str) -> Known[dict[int, LockState]]:
         if user_id not in states:
             credential = _QUALITIES.get(quality, CredentialType.OTHER)
             states[user_id] = LockState(user_id, credential, f"Quality: {quality}")
-    if seen_section:
+    if in_section:
         return dict(sorted(states.items()))
     return explain_failure(text, "'User State:' section")

@@ -37,7 +37,8 @@ def parse_find(text: str, start: str) -> Known[FindListing]:
                 missing = missing or error.group(2).startswith("No such")
                 denied = denied or error.group(2) == "Permission denied"
             continue  # a refused sub-folder does not spoil the rest of the listing
-        if normalise_path(line) == start or normalise_path(line).startswith(start + "/"):
+        listed = normalise_path(line)
+        if listed == start or listed.startswith(start + "/"):
             paths.append(line)
         else:
             other.append(line)

@@ -33,7 +33,13 @@ class VirtualPhone:
 
     # --- what the transport reads -------------------------------------------------------------
     def banner(self) -> str:
-        return self.android.banner()
+        """The CNXN banner; without ``shell_v2`` in its features when the phone is v1-only."""
+        banner = self.android.banner()
+        if self.shell_v2:
+            return banner
+        head, sep, features = banner.rpartition("features=")
+        kept = ",".join(f for f in features.split(",") if f != "shell_v2")
+        return f"{head}{sep}{kept}"
 
     @property
     def shell_v2(self) -> bool:
