@@ -93,7 +93,7 @@ def test_full_audit_opens_at_most_two_shell_sessions(adb_server, phones):
                   "device-users-auditable": "pass"}),
     ("consumer-whatsapp", {"wa-consumer-absent": "fail", "device-users-auditable": "manual"}),
     ("legacy-oreo", {"device-os-version": "fail", "device-patch-age": "fail", "wa-app-current": "fail",
-                     "wa-media-hidden": "fail"}),
+                     "wa-media-hidden": "fail", "device-screen-lock": "pass"}),
     ("xiaomi-locked", {"wa-consumer-absent": "fail"}),
     ("mdm-managed", {"device-managed": "pass", "android-backup-disabled": "pass"}),
     ("android15-private-space", {"device-users-auditable": "manual", "wa-business-installed": "pass"}),

@@ -82,3 +82,12 @@ def test_odd_outputs() -> None:
     assert parse_dumpsys_lock_settings("Can't find service: lock_settings\n") == Unknown(
         Gap.NOT_SUPPORTED, "Can't find service: lock_settings"
     )
+
+
+def test_pre_android_12_layout_without_user_state_and_numeric_types():
+    text = ("Current lock settings service state:\n\n  User 0\n    SP Handle: 5f0ef3437a85f55\n"
+            "    Quality: 131072\n    CredentialType: 2\n    SeparateChallenge: true\n"
+            "  User 10\n    Quality: 0\n    CredentialType: -1\n\nStrongAuth:\n  User 0: 0x0\n")
+    states = parse_dumpsys_lock_settings(text)
+    assert {u: s.credential for u, s in states.items()} == {0: CredentialType.PASSWORD, 10: CredentialType.NONE}
+    assert states[0].raw == "2"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from android_helpers import W4B, err, out, phone_for, run, shipped
+from android_helpers import W4B, out, phone_for, run, shipped
 
 
 def test_getprop_all_sorted_and_single_values():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from android_helpers import NOW, READ_CONTACTS, W4B, err, out, phone_for, run, shipped
+from android_helpers import READ_CONTACTS, W4B, out, phone_for, run, shipped
 
 
 def package_block(phone) -> list[str]:  # type: ignore[no-untyped-def]

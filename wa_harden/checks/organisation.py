@@ -15,7 +15,7 @@ def _organisational(
     """A manual item: the message tells the admin what to verify, the remedy how to put it right."""
 
     def evaluate(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
-        return manual("organisational", f"Check by hand: {title[0].lower()}{title[1:]}. {how_to}")
+        return manual("organisational", f"Check by hand: {title[0].lower()}{title[1:]}.")
 
     return CheckSpec(
         id=check_id,

@@ -1,7 +1,9 @@
 """``dumpsys lock_settings``: the screen-lock credential type of each user.
 
-Read only under ``User State:``; a later section (``Storage:`` ...) prints CredentialType lines
-too.  ``locksettings`` itself is never used: on Android <= 13 it counts as a failed unlock.
+Read only under ``User State:`` (Android 12+); a later section (``Storage:`` ...) prints
+CredentialType lines too.  Older versions list the ``User N`` blocks right under
+``Current lock settings service state:`` and print the credential type as a number.
+``locksettings`` itself is never used: on Android <= 13 it counts as a failed unlock.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from wa_harden.facts import CredentialType, Known, LockState
 from wa_harden.parse.common import explain_failure, split_lines
 
 _SECTION = "User State:"
+_LEGACY_SECTION = "Current lock settings service state:"
 _HEADER_RE = re.compile(r"^\S[^=]*:$")  # a top-level section header: "Storage:", "StrongAuth:"
 _USER_RE = re.compile(r"^User (\d+):?$")
 _CREDENTIAL_RE = re.compile(r"^CredentialType:\s*(.*)$")
@@ -24,6 +27,12 @@ _CREDENTIALS = {
     "pin": CredentialType.PIN,
     "password": CredentialType.PASSWORD,
     "password_or_pin": CredentialType.PASSWORD,  # Android 14+: a knowledge factor, secure
+    # LockPatternUtils.CREDENTIAL_TYPE_* as numbers (Android <= 10; PIN is a numeric password there)
+    "-1": CredentialType.NONE,
+    "1": CredentialType.PATTERN,
+    "2": CredentialType.PASSWORD,
+    "3": CredentialType.PIN,
+    "4": CredentialType.PASSWORD,
 }
 
 # DevicePolicyManager.PASSWORD_QUALITY_*, for old dumps without a CredentialType line.  Quality 0
@@ -47,9 +56,12 @@ def parse_dumpsys_lock_settings(text: str) -> Known[dict[int, LockState]]:
     qualities: dict[int, int] = {}
     in_section = False
     user: int | None = None
-    for line in split_lines(text):
+    lines = split_lines(text)
+    has_user_state = any(line.strip() == _SECTION for line in lines)
+    start = _SECTION if has_user_state else _LEGACY_SECTION
+    for line in lines:
         stripped = line.strip()
-        if stripped == _SECTION:
+        if stripped == start:
             in_section = True
             continue
         if not in_section:

@@ -60,8 +60,11 @@ def parse_dpm_list_owners(text: str) -> Known[Owners]:
     return Owners(device_owner, device_owner_user, profile_owners)
 
 
-def _block_component(lines: list[str], start: int) -> tuple[str | None, int | None]:
-    """``admin=`` and ``User ID:`` from the lines indented under an owner header."""
+def _owner_component(lines: list[str], start: int, rest: str) -> tuple[str | None, int | None]:
+    """The owner named after its header (``Device Owner (User 0): ComponentInfo{...}``), or the
+    ``admin=`` and ``User ID:`` lines indented under it."""
+    if _COMPONENT_RE.search(rest):
+        return short_component(rest), None
     header_indent = indent_of(lines[start])
     component: str | None = None
     user_id: int | None = None
@@ -89,23 +92,15 @@ def parse_dumpsys_device_policy(text: str) -> Known[Owners]:
         stripped = line.strip()
         match = _DEVICE_OWNER_RE.match(stripped)
         if match and device_owner is None:
-            inline_user, rest = match.group(1), match.group(2)
-            if _COMPONENT_RE.search(rest):  # "Device Owner (User 0): ComponentInfo{...}"
-                component, user_id = short_component(rest), None
-            else:
-                component, user_id = _block_component(lines, number)
+            inline_user = match.group(1)
+            component, user_id = _owner_component(lines, number, match.group(2))
             if component:
                 device_owner = component
                 device_owner_user = int(inline_user) if inline_user else user_id
             continue
         match = _PROFILE_OWNER_RE.match(stripped)
         if match:
-            rest = match.group(2)
-            component = (
-                short_component(rest)
-                if _COMPONENT_RE.search(rest)
-                else _block_component(lines, number)[0]
-            )
+            component, _ = _owner_component(lines, number, match.group(2))
             if component:
                 profile_owners.setdefault(int(match.group(1)), component)
     if device_owner is not None or profile_owners:

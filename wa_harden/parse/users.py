@@ -93,10 +93,9 @@ def user_kind(user_id: int, name: str, flags: int | None, user_type: str | None 
     for needle, kind in _KIND_BY_NAME:
         if needle in lowered:
             return kind
-    if user_type:
-        kind = _KIND_BY_TYPE.get(user_type.removeprefix("android.os.usertype."))
-        if kind is not None:
-            return kind
+    typed = _KIND_BY_TYPE.get((user_type or "").removeprefix("android.os.usertype."))
+    if typed is not None:
+        return typed
     if user_id in _KIND_BY_ID:
         return _KIND_BY_ID[user_id]
     if "clone" in lowered:
@@ -114,21 +113,21 @@ def _parse_line(line: str) -> AndroidUser | None:
     match = _USERINFO_RE.search(line)
     if match:
         user_id = int(match.group(1))
-        flags = int(match.group(3), 16)
+        hex_flags = int(match.group(3), 16)
         return AndroidUser(
             user_id=user_id,
-            kind=user_kind(user_id, match.group(2), flags),
-            flags=flags,
+            kind=user_kind(user_id, match.group(2), hex_flags),
+            flags=hex_flags,
             running="running" in match.group(4),
         )
     match = _VERBOSE_RE.search(line)
     if match:
         user_id = int(match.group(1))
-        flags = _flags_from_names(match.group(4))
+        named_flags = _flags_from_names(match.group(4))
         return AndroidUser(
             user_id=user_id,
-            kind=user_kind(user_id, match.group(2), flags, match.group(3)),
-            flags=flags,
+            kind=user_kind(user_id, match.group(2), named_flags, match.group(3)),
+            flags=named_flags,
             running="(running)" in match.group(5),
         )
     return None

@@ -67,7 +67,9 @@ def bmgr_command(state: AndroidState, args: list[str]) -> CommandResult:
     op, rest = args[0], args[1:]
     user = state.user(user_id)
     if user is not None and not user.shell_access:
-        return app_process_exception(user_access_error(user_id, *_FRAMES[3:]), "Exception caught:")
+        frames = ("android.app.backup.IBackupManager$Stub$Proxy.isBackupServiceActive(IBackupManager.java:3501)",
+                  "com.android.commands.bmgr.Bmgr.isBackupActive(Bmgr.java:187)", *_FRAMES[5:])
+        return app_process_exception(user_access_error(user_id, *frames), "Exception caught:")
     if op == "activated" and state.sdk >= Q:
         if user is None:
             return ok(stderr=NOT_RUNNING + "\n")
