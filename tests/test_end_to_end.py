@@ -207,3 +207,24 @@ def test_session_helper_reports_exit_codes_with_v2(adb_server, phones):
     session = DeviceSession(ServerAddress("127.0.0.1", adb_server.port), fleet.serials[0])
     result = session.shell("echo hi; exit 4", timeout=10)
     assert (result.stdout, result.exit_code, result.complete) == (b"hi\n", 4, True)
+
+
+def test_virtual_command_attaches_phones_and_detaches_them_on_sigterm(adb_server):
+    import signal
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "wa_harden", "virtual", "--persona", "legacy-oreo",
+                             "--count", "2", "--adb-port", str(adb_server.port), "--latency-scale", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=adb_server.env)
+    try:
+        serials = [proc.stdout.readline().split("\t")[0] for _ in range(2)]
+        listing = adb(adb_server, "devices").stdout
+        assert all(f"{s}\tdevice" in listing for s in serials)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        assert "virtual phones disconnected" in proc.stderr.read()
+        listing = adb(adb_server, "devices").stdout
+        assert not any(s in listing for s in serials)
+    finally:
+        if proc.poll() is None:
+            proc.kill()

@@ -142,14 +142,15 @@ def check(serials: Sequence[str], all_devices: bool, adb_host: str | None, adb_p
     return status
 
 
-def _summary(reports: Sequence[Any], threshold: Severity, status: ExitStatus) -> None:
+def _summary(reports: Sequence[Any], threshold: Severity, status: ExitStatus,
+             exit_label: str = "exit") -> None:
     from wa_harden.report import verdict
 
     verdicts = [verdict(r, threshold).value for r in reports]
     parts = [f"{verdicts.count(v)} {v}" for v in ("compliant", "not-compliant", "incomplete", "not-audited")
              if verdicts.count(v)]
     noun = "phone" if len(reports) == 1 else "phones"
-    click.echo(f"{len(reports)} {noun}: {', '.join(parts)} (exit {int(status)})", err=True)
+    click.echo(f"{len(reports)} {noun}: {', '.join(parts)} ({exit_label} {int(status)})", err=True)
 
 
 @main.command()
@@ -289,6 +290,7 @@ def virtual(personas: Sequence[str], count: int, adb_host: str, adb_port: int | 
         raise UsageError("--count must be at least 1")
     port = adb_port or int(os.environ.get("ANDROID_ADB_SERVER_PORT") or 5037)
     names = [p for p in personas for _ in range(count)]
+    _stop_on_signals()
     try:
         fleet = VirtualPhones(_load_personas(names), adb_host=adb_host, adb_port=port,
                               latency_scale=latency_scale)
@@ -307,6 +309,20 @@ def virtual(personas: Sequence[str], count: int, adb_host: str, adb_port: int | 
     except KeyboardInterrupt:
         click.echo("virtual phones disconnected", err=True)
         return ExitStatus.COMPLIANT
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C, and SIGTERM from a service manager or `kill`, both end `virtual` cleanly.
+
+    SIGINT is set explicitly because shells start background jobs with it ignored.
+    """
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def _load_personas(names: Sequence[str]) -> list[Any]:
@@ -347,5 +363,6 @@ def demo(persona: str, fmt: str, latency_scale: float) -> int:
             reports = [r for _c, r in engine.audit_targets(address, targets, profile, (), 60.0)]
     run = RunInfo(profile.name, Severity.INFO, datetime.now(timezone.utc).replace(microsecond=0), __version__)
     click.echo(render(Format(fmt), reports, run, color=_use_color(None, False)), nl=False)
-    _summary(reports, Severity.INFO, engine.exit_status(reports, Severity.INFO))
+    _summary(reports, Severity.INFO, engine.exit_status(reports, Severity.INFO),
+             exit_label="`wa-harden check` would exit")
     return ExitStatus.COMPLIANT
