@@ -228,3 +228,15 @@ def test_virtual_command_attaches_phones_and_detaches_them_on_sigterm(adb_server
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_the_audit_never_counts_as_a_failed_unlock_on_old_android(adb_server, phones):
+    fleet = phones("legacy-oreo")
+    phone = fleet.phone(fleet.serials[0])
+    # The trap is real on this phone: `locksettings` reports a failed attempt on Android <= 12.
+    probe = phone.run_shell("locksettings get-disabled")
+    assert phone.android.state.lock(0).failed_unlock_attempts == 1 and probe.status == 255
+    [report] = audit(adb_server, fleet.serials)
+    assert outcomes(report)["device-screen-lock"] == "pass"
+    assert phone.android.state.lock(0).failed_unlock_attempts == 1  # unchanged by the audit
+    assert not any("locksettings" in script for script in phone.counters.scripts[1:])

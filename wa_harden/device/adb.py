@@ -22,6 +22,7 @@ from wa_harden.facts import Gap
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 5037
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+SERVER_TIMEOUT = 30.0  # seconds for one request to the adb server itself (listing, features)
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,7 @@ class _Client(adbutils.AdbClient):
         except adbutils.AdbError as exc:
             raise AdbServerError(f"cannot reach the adb server at {self.host}:{self.port}: {exc}",
                                  hint="start it with `adb start-server` or pass -H/-P") from exc
-        if timeout:
-            conn.conn.settimeout(timeout)
+        conn.conn.settimeout(timeout or SERVER_TIMEOUT)  # never wait forever on a stuck server
         return conn
 
 
