@@ -240,3 +240,12 @@ def test_the_audit_never_counts_as_a_failed_unlock_on_old_android(adb_server, ph
     assert outcomes(report)["device-screen-lock"] == "pass"
     assert phone.android.state.lock(0).failed_unlock_attempts == 1  # unchanged by the audit
     assert not any("locksettings" in script for script in phone.counters.scripts[1:])
+
+
+def test_an_offline_phone_is_reported_with_a_remedy(adb_server, phones):
+    fleet = phones("hardened", faults={"offline": True})  # adb connect waits ~10 s for the handshake
+    assert fleet.states()[fleet.serials[0]] == "offline"
+    got = run_cli(adb_server, "check", "-s", fleet.serials[0], "--format", "json")
+    assert got.exit_code == 3
+    device = json.loads(got.stdout)["devices"][0]
+    assert device["status"] == "offline" and "reconnect the cable" in device["message"]

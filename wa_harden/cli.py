@@ -162,15 +162,15 @@ def _summary(reports: Sequence[Any], threshold: Severity, status: ExitStatus,
 def capture(serial: str | None, adb_host: str | None, adb_port: int | None, output: str, timeout: float) -> int:
     """Write every raw output the audit needs to a JSON capture file (names masked)."""
     from wa_harden import engine
-    from wa_harden.capture import dumps, write_atomic
+    from wa_harden.capture import Capture, dumps, write_atomic
     from wa_harden.device.adb import ensure_server
 
     address = _address(adb_host, adb_port)
     ensure_server(address)
     targets = engine.select_targets(address, [serial] if serial else [], False)
     got = engine.capture_target(address, targets[0], timeout)
-    if not hasattr(got, "commands"):
-        click.echo(f"wa-harden: {got.serial if hasattr(got, 'serial') else targets[0].serial}: {got.message}", err=True)
+    if not isinstance(got, Capture):
+        click.echo(f"wa-harden: {targets[0].serial}: {got.message}", err=True)
         return ExitStatus.DEVICE_UNAVAILABLE
     write_atomic(output, dumps(got))
     note = f" (incomplete: {got.incomplete})" if got.incomplete else ""
