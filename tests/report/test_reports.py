@@ -104,3 +104,15 @@ def test_markdown_checklist():
     assert "## Google Pixel 7 · 127.0.0.1:40001 · Android 14 (SDK 34) · patch 2026-10-05" in text
     assert "- [ ] `wa-contacts-denied`: Revoke the contacts permissions" in text
     assert "**not-audited**: unauthorized: unlock the phone" in text
+
+
+def test_notes_waivers_and_attestations_are_shown_on_screen_and_in_markdown():
+    noted = DeviceReport(AUDITED.identity, DeviceStatus.AUDITED, (
+        result("android-backup-disabled", Outcome.PASS, area=Area.BACKUP,
+               notes=("user 150 (secure-folder) refuses the shell; not checked",)),) + AUDITED.results[1:3])
+    table = render(Format.TABLE, [noted], RUN)
+    assert "Note: user 150 (secure-folder) refuses the shell; not checked" in table
+    assert "Waived until 2027-01-31 by CISO: replacement ordered" in table
+    assert "Attested by IT security on 2026-10-01: filed" in table
+    markdown = render(Format.MARKDOWN, [noted], RUN)
+    assert "is pass<br>Note: user 150 (secure-folder) refuses the shell; not checked |" in markdown

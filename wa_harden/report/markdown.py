@@ -6,11 +6,11 @@ from typing import Sequence
 
 from wa_harden.model import Area, DeviceReport, Outcome
 from wa_harden.report import RunInfo, counts_against, verdict
-from wa_harden.report.table import device_heading, summary_line
+from wa_harden.report.table import device_heading, finding_text, summary_line
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return text.replace("|", "\\|").replace("\n", "<br>")
 
 
 def render_markdown(reports: Sequence[DeviceReport], run: RunInfo) -> str:
@@ -32,7 +32,7 @@ def render_markdown(reports: Sequence[DeviceReport], run: RunInfo) -> str:
                 continue
             out += [f"### {area.value.capitalize()}", "", "| outcome | check | severity | finding |",
                     "|---|---|---|---|"]
-            out += [f"| {r.outcome.value} | `{r.check}` | {r.severity.value} | {_cell(r.message)} |" for r in rows]
+            out += [f"| {r.outcome.value} | `{r.check}` | {r.severity.value} | {_cell(finding_text(r))} |" for r in rows]
             out.append("")
         todo = [r for r in report.results if counts_against(r, run.fail_on) or r.outcome is Outcome.MANUAL]
         if todo:

@@ -6,7 +6,7 @@ from typing import Sequence
 
 from tabulate import tabulate
 
-from wa_harden.model import Area, DeviceReport, Outcome
+from wa_harden.model import Area, DeviceReport, Outcome, Result
 from wa_harden.report import RunInfo, Verdict, counts_against, outcome_counts, verdict
 
 _COLORS = {
@@ -20,6 +20,18 @@ _LABEL = {Outcome.NOT_APPLICABLE: "N/A"}
 
 def _paint(text: str, code: str, color: bool) -> str:
     return f"\033[{code}m{text}\033[0m" if color else text
+
+
+def finding_text(result: Result) -> str:
+    """The message, then the notes (restricted users, expired waivers, who attested)."""
+    lines = [result.message]
+    if result.waiver is not None:
+        lines.append(f"Waived until {result.waiver.expires} by {result.waiver.approver}: "
+                     f"{result.waiver.justification}")
+    if result.attestation is not None:
+        lines.append(f"Attested by {result.attestation.by} on {result.attestation.on}: {result.attestation.note}")
+    lines += [f"Note: {note}" for note in result.notes]
+    return "\n".join(lines)
 
 
 def device_heading(report: DeviceReport) -> str:
@@ -62,7 +74,7 @@ def _device_block(report: DeviceReport, run: RunInfo, color: bool) -> str:
             continue
         table = tabulate(
             [[_paint(_LABEL.get(r.outcome, r.outcome.value.upper()), _COLORS[r.outcome], color),
-              r.check, r.severity.value, r.message] for r in rows],
+              r.check, r.severity.value, finding_text(r)] for r in rows],
             headers=["outcome", "check", "severity", "finding"],
             tablefmt="simple", maxcolwidths=[None, None, None, 70],
         )
