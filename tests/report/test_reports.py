@@ -7,7 +7,6 @@ import io
 import json
 from datetime import date, datetime, timezone
 
-import pytest
 
 from wa_harden.model import (
     Area, Attestation, DeviceIdentity, DeviceReport, DeviceStatus, Outcome, Result, Severity, Waiver,

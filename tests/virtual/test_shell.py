@@ -200,7 +200,7 @@ def test_environment_comes_from_the_context_and_does_not_leak(fs: VirtualFS) -> 
 
 
 def test_globbing_expands_unquoted_patterns_only(fs: VirtualFS) -> None:
-    outcome = run(fs, f"echo /sdcard/D*; echo '/sdcard/D*'; echo /sdcard/zz*")
+    outcome = run(fs, "echo /sdcard/D*; echo '/sdcard/D*'; echo /sdcard/zz*")
     assert stdout(outcome) == "/sdcard/DCIM /sdcard/Documents /sdcard/Download\n/sdcard/D*\n/sdcard/zz*\n"
 
 

@@ -14,7 +14,7 @@ def _cell(text: str) -> str:
 
 
 def render_markdown(reports: Sequence[DeviceReport], run: RunInfo) -> str:
-    out = [f"# wa-harden report", "",
+    out = ["# wa-harden report", "",
            f"Profile `{run.profile}`, failing at severity `{run.fail_on.value}` and above; "
            f"generated {run.generated_at.isoformat()} by wa-harden {run.tool_version}.", ""]
     for report in reports:

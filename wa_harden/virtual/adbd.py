@@ -17,7 +17,7 @@ import struct
 from dataclasses import dataclass
 from typing import Protocol
 
-from wa_harden.virtual.api import STDERR, STDOUT, FaultConfig, Fault, Output, Pause, ShellOutcome
+from wa_harden.virtual.api import STDERR, FaultConfig, Fault, Output, Pause, ShellOutcome
 
 A_SYNC = 0x434E5953
 A_CNXN = 0x4E584E43

@@ -14,7 +14,7 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from wa_harden.virtual.android import catalog, storage
 from wa_harden.virtual.android.catalog import (
@@ -45,6 +45,9 @@ from wa_harden.virtual.android.state import (
     UserKind,
 )
 from wa_harden.virtual.api import FaultConfig
+
+if TYPE_CHECKING:  # pragma: no cover
+    from wa_harden.virtual.android.phone import AndroidPhone
 
 PERSONA_DIR = Path(__file__).resolve().parent.parent / "personas"
 
