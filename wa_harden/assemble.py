@@ -32,8 +32,8 @@ from wa_harden.parse.users import parse_pm_list_users
 class _Reader:
     def __init__(self, capture: Capture) -> None:
         self.capture = capture
-        self.missing = Gap(capture.incomplete) if capture.incomplete in Gap._value2member_map_ \
-            else Gap.NOT_CAPTURED
+        reasons = {gap.value: gap for gap in Gap}
+        self.missing = reasons.get(capture.incomplete or "", Gap.NOT_CAPTURED)
 
     def read(self, command: str, parser: Callable[..., Any], *args: Any) -> Any:
         record = self.capture.get(command)

@@ -189,20 +189,20 @@ def devices(adb_host: str | None, adb_port: int | None, fmt: str, timeout: float
 
     from tabulate import tabulate
 
+    from wa_harden.collect import run_round
     from wa_harden.device.adb import DeviceSession, ensure_server, list_devices
-    from wa_harden.parse.text import decode_output
+    from wa_harden.parse.getprop import parse_getprop_value
 
     address = _address(adb_host, adb_port)
     ensure_server(address)
+    asked = ["getprop ro.build.version.release", "getprop ro.build.version.sdk"]
     rows = []
     for device in list_devices(address):
         release = sdk = None
         if device.state == "device":
-            result = DeviceSession(address, device.serial).shell(
-                "getprop ro.build.version.release; getprop ro.build.version.sdk", timeout)
-            values = decode_output(result.stdout).split("\n") if result.complete else []
-            release = values[0].strip() or None if values else None
-            sdk = values[1].strip() or None if len(values) > 1 else None
+            records, _missing = run_round(DeviceSession(address, device.serial), asked, timeout)
+            values = {r.command: parse_getprop_value(r.output) for r in records}
+            release, sdk = values.get(asked[0]), values.get(asked[1])
         rows.append({"serial": device.serial, "state": device.state, "model": device.model,
                      "android": release, "sdk": int(sdk) if sdk and sdk.isdigit() else None})
     if fmt == "json":

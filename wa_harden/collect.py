@@ -71,11 +71,6 @@ def round_two(capture: Capture) -> list[str]:
     return [c for c in planned if capture.get(c) is None]
 
 
-def planned_commands(capture: Capture) -> list[str]:
-    """Every command a complete audit of this capture's phone needs (for replay and checks)."""
-    return round_one() + [c for uid in user_ids(capture) if uid != 0 for c in user_commands(uid)]
-
-
 # --- batching ---------------------------------------------------------------------------------
 
 

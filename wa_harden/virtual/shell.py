@@ -1859,7 +1859,6 @@ def _wc(ctx: ShellContext, argv: Sequence[str], stdin: bytes) -> CommandResult:
     out = _Out()
     status = 0
     totals = {"l": 0, "w": 0, "c": 0}
-    counted = 0
     for name, data in _read_inputs(ctx, "wc", paths, stdin, out):
         if data is None:
             status = 1
@@ -1869,7 +1868,6 @@ def _wc(ctx: ShellContext, argv: Sequence[str], stdin: bytes) -> CommandResult:
             counts["c"] = len(_s(data))
         for letter in totals:
             totals[letter] += counts[letter]
-        counted += 1
         line = " ".join(str(counts[letter]) for letter in shown)
         out.out(f"{line} {name}\n" if paths else f"{line}\n")
     if len(paths) > 1:

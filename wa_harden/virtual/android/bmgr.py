@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from wa_harden.virtual.android.output import app_process_exception, ok, security, user_access_error
+from wa_harden.virtual.android.output import JavaError, app_process_exception, ok, security
+from wa_harden.virtual.android.permissions import check_user
 from wa_harden.virtual.android.state import AndroidState, Q, R
 from wa_harden.virtual.api import CommandResult, ShellContext
 
@@ -65,11 +66,13 @@ def bmgr_command(state: AndroidState, args: list[str]) -> CommandResult:
     if not args:
         return ok(stderr=USAGE)
     op, rest = args[0], args[1:]
+    frames = ("android.app.backup.IBackupManager$Stub$Proxy.isBackupServiceActive(IBackupManager.java:3501)",
+              "com.android.commands.bmgr.Bmgr.isBackupActive(Bmgr.java:187)", *_FRAMES[5:])
+    try:
+        check_user(state, user_id, *frames)
+    except JavaError as error:
+        return app_process_exception(error, "Exception caught:")
     user = state.user(user_id)
-    if user is not None and not user.shell_access:
-        frames = ("android.app.backup.IBackupManager$Stub$Proxy.isBackupServiceActive(IBackupManager.java:3501)",
-                  "com.android.commands.bmgr.Bmgr.isBackupActive(Bmgr.java:187)", *_FRAMES[5:])
-        return app_process_exception(user_access_error(user_id, *frames), "Exception caught:")
     if op == "activated" and state.sdk >= Q:
         if user is None:
             return ok(stderr=NOT_RUNNING + "\n")

@@ -19,8 +19,8 @@ from wa_harden.virtual.android.output import (
     lines,
     ok,
     take_option,
-    user_access_error,
 )
+from wa_harden.virtual.android.permissions import check_user
 from wa_harden.virtual.android.state import AndroidState
 from wa_harden.virtual.api import CommandResult, ShellContext
 
@@ -91,8 +91,7 @@ def _text(value: object) -> str:
 def _query(state: AndroidState, authority: str, path: str, user_id: int) -> tuple[list[Row], tuple[str, ...]]:
     if authority != AUTHORITY or state.user(user_id) is None:
         raise JavaError("java.lang.IllegalStateException", f"Could not find provider: {authority}", _FRAMES[3:])
-    if not state.users[user_id].shell_access:
-        raise user_access_error(user_id, *_FRAMES[3:])
+    check_user(state, user_id, *_FRAMES[3:])
     if path == "raw_contacts":
         return raw_contacts(state, user_id), RAW_CONTACT_COLUMNS
     if path == "contacts":

@@ -24,9 +24,8 @@ from wa_harden.virtual.android.output import (
     pm_is_java,
     shell_command_failure,
     take_option,
-    user_access_error,
 )
-from wa_harden.virtual.android.permissions import change_flags, change_grant
+from wa_harden.virtual.android.permissions import change_flags, change_grant, check_user
 from wa_harden.virtual.android.state import AndroidState, R, T, U
 from wa_harden.virtual.api import CommandResult, ShellContext
 
@@ -158,9 +157,7 @@ def _list_packages(state: AndroidState, args: list[str]) -> CommandResult:
     else:
         user_ids = sorted(state.users) if parse_user(user_arg) == -1 else [parse_user(user_arg)]
     for user_id in user_ids:
-        user = state.user(user_id)
-        if user is not None and not user.shell_access:
-            raise user_access_error(user_id, *_SHELL_FRAMES)
+        check_user(state, user_id, *_SHELL_FRAMES)
     all_users = len(user_ids) > 1
     rows: list[str] = []
     for package in state.packages.values():
@@ -276,9 +273,7 @@ def _path(state: AndroidState, args: list[str]) -> CommandResult:
     user_id, rest = _user_and_args(list(args))
     if not rest:
         raise UsageError("Error: no package specified")
-    user = state.user(user_id)
-    if user is not None and not user.shell_access:
-        raise user_access_error(user_id, *_SHELL_FRAMES[:1])
+    check_user(state, user_id, *_SHELL_FRAMES[:1])
     package = state.packages.get(rest[0])
     if package is None or not package.installed_in(user_id):
         return CommandResult(status=1)

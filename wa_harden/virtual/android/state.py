@@ -246,9 +246,6 @@ class AndroidState:
     def user(self, user_id: int) -> User | None:
         return self.users.get(user_id)
 
-    def refused_users(self) -> list[User]:
-        return [u for u in self.users.values() if not u.shell_access]
-
     def secure_settings(self, user_id: int) -> dict[str, str]:
         return self.settings_secure.setdefault(user_id, {})
 
