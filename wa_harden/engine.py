@@ -11,7 +11,7 @@ from wa_harden import collect
 from wa_harden.assemble import facts_from_capture
 from wa_harden.capture import Capture
 from wa_harden.device.adb import AttachedDevice, DeviceSession, ServerAddress, list_devices
-from wa_harden.errors import DeviceSelectionError, ExitStatus
+from wa_harden.errors import DeviceSelectionError, ExitStatus, NoDeviceError
 from wa_harden.evaluate import evaluate_device
 from wa_harden.facts import BuildInfo, Gap, is_known
 from wa_harden.model import Attestation, DeviceIdentity, DeviceReport, DeviceStatus
@@ -46,11 +46,9 @@ def select_targets(address: ServerAddress, serials: Sequence[str], all_devices: 
     if env_serial:
         return [Target(env_serial, attached.get(env_serial))]
     if not attached:
-        error = DeviceSelectionError(
+        raise NoDeviceError(
             f"no phone is attached to the adb server at {address}",
             hint="plug the phone in, enable USB debugging, and check `wa-harden devices`")
-        error.exit_status = ExitStatus.DEVICE_UNAVAILABLE
-        raise error
     if len(attached) > 1:
         listing = "\n".join(f"  {d.serial}\t{d.state}\t{d.model or ''}" for d in attached.values())
         raise DeviceSelectionError(

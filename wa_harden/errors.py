@@ -2,7 +2,12 @@
 
 Expected device trouble (unauthorized, timeout, a command that failed) is data, not an exception:
 it becomes an ``error`` outcome or a device status.  Exceptions here are for things the user must
-fix before anything can run (a bad profile, an ambiguous device choice) and for bugs.
+fix before anything can run (a bad profile, an ambiguous device choice) and for bugs.  Every error
+class carries its exit status as a class attribute; the CLI maps exceptions to exit codes in one
+place (``wa_harden.cli.main``).
+
+This module is a leaf: it imports nothing from wa_harden, so every part (virtual phones included)
+may derive its errors from :class:`WaHardenError`.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ class ExitStatus(enum.IntEnum):
     FINDINGS = 1
     USAGE = 2
     DEVICE_UNAVAILABLE = 3
+    ACTION_FAILED = 4  # fix/undo: an action did not hold or the phone refused it
+    INTERNAL = 70  # a bug in wa-harden (EX_SOFTWARE); never 1, which scripts read as findings
     INTERRUPTED = 130
 
 
@@ -53,6 +60,10 @@ class CaptureFileError(WaHardenError):
     """A capture file cannot be read as a wa-harden capture."""
 
 
+class OutputFileError(WaHardenError):
+    """A report or capture cannot be written where it was asked for."""
+
+
 class AdbServerError(WaHardenError):
     """No adb server can be reached or started."""
 
@@ -60,4 +71,10 @@ class AdbServerError(WaHardenError):
 
 
 class DeviceSelectionError(WaHardenError):
-    """Several phones are attached and none was chosen, or none is attached."""
+    """Several phones are attached and none was chosen."""
+
+
+class NoDeviceError(DeviceSelectionError):
+    """No phone is attached at all: the documented "could not be audited" status."""
+
+    exit_status = ExitStatus.DEVICE_UNAVAILABLE
