@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from wa_harden.capture import Capture, CommandRecord, dumps, read_capture, write_atomic
+from wa_harden.capture import Capture, CommandRecord, dumps, read_capture
+from wa_harden.output import write_atomic
 from wa_harden.errors import CaptureFileError
 
 CAPTURE = Capture(

@@ -6,15 +6,13 @@ import codecs
 import json
 from datetime import datetime, timezone
 
-from click.testing import CliRunner
-
+from clirun import run
 from wa_harden import commands as cmd
 from wa_harden.capture import Capture, CommandRecord, dumps
-from wa_harden.cli import main
 
 
 def invoke(*args, env=None):
-    return CliRunner().invoke(main, list(args), env=env or {}, catch_exceptions=False)
+    return run(*args, env=env or {})
 
 
 def test_help_documents_the_exit_codes():
@@ -97,7 +95,7 @@ def test_replay_and_serial_together_is_a_usage_error(tmp_path):
 
 def test_attestations_turn_manual_items_into_passes(tmp_path):
     capture = tmp_path / "c.json"
-    capture.write_text(dumps(_capture([])))
+    capture.write_text(dumps(_capture([(cmd.GETPROP, "[ro.build.version.sdk]: [34]\n")])))
     attest = tmp_path / "attest.toml"
     attest.write_text('[[attestation]]\ncheck = "org-dpa"\nby = "Data protection officer"\n'
                       'date = 2026-11-01\nnote = "DPA accepted, copy in the processing records"\n')
@@ -110,7 +108,7 @@ def test_attestations_turn_manual_items_into_passes(tmp_path):
 
 def test_output_file_is_written_and_the_summary_goes_to_stderr(tmp_path):
     capture = tmp_path / "c.json"
-    capture.write_text(dumps(_capture([])))
+    capture.write_text(dumps(_capture([(cmd.GETPROP, "[ro.build.version.sdk]: [34]\n")])))
     out = tmp_path / "report.md"
     got = invoke("check", "--replay", str(capture), "--format", "markdown", "-o", str(out))
     assert got.stdout == ""

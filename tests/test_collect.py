@@ -63,9 +63,9 @@ def test_partial_output_keeps_complete_sections_and_names_the_failure():
         return ShellResult(fake_run(commands, ["1\n", "2\n", "3\n"], [0, 0, 0], batch, cut_after=2),
                            failure=Gap.CONNECTION_LOST)
 
-    records, incomplete = collect.run_round(Target(answer), commands, 5.0)
-    assert [r.command for r in records] == ["a", "b"]
-    assert incomplete == "connection-lost"
+    got = collect.run_round(Target(answer), commands, 5.0)
+    assert [r.command for r in got.records] == ["a", "b"]
+    assert got.cut_short.reason == "connection-lost"
 
 
 def _batch_of(script: str, commands):

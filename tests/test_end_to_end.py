@@ -10,11 +10,10 @@ import json
 import subprocess
 
 import pytest
-from click.testing import CliRunner
-
+from clirun import run
 from wa_harden import engine
-from wa_harden.cli import main
-from wa_harden.device.adb import DeviceSession, ServerAddress
+from wa_harden.device.adb import AdbConnector, DeviceSession
+from wa_harden.device.base import ServerAddress
 from wa_harden.profile import load_profile
 from wa_harden.virtual.launcher import VirtualPhones, adb_binary
 
@@ -45,8 +44,9 @@ def adb(server, *args, timeout=30):
 
 def audit(server, serials, timeout=30.0, profile=PROFILE):
     address = ServerAddress("127.0.0.1", server.port)
-    targets = engine.select_targets(address, serials, False)
-    return [r for _c, r in engine.audit_targets(address, targets, load_profile(profile), (), timeout)]
+    connector = AdbConnector()
+    targets = engine.select_targets(connector, address, serials, False)
+    return [a.report for a in engine.audit_targets(connector, targets, load_profile(profile), (), timeout)]
 
 
 def outcomes(report):
@@ -54,9 +54,7 @@ def outcomes(report):
 
 
 def run_cli(server, *args):
-    runner = CliRunner()
-    return runner.invoke(main, list(args), env={"ANDROID_ADB_SERVER_PORT": str(server.port)},
-                         catch_exceptions=False)
+    return run(*args, env={"ANDROID_ADB_SERVER_PORT": str(server.port)})
 
 
 def test_adb_lists_the_phone_with_its_model_and_shell_v2_returns_exit_status(adb_server, phones):

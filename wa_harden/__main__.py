@@ -1,4 +1,4 @@
 from wa_harden.cli import main
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -3,21 +3,24 @@
 A capture file is JSON (format ``wa-harden-capture``, version 1)::
 
     {"format": "wa-harden-capture", "version": 1, "serial": "...", "captured_at": "...",
-     "tool_version": "...", "device": {...}, "incomplete": null | "timeout" | ...,
+     "tool_version": "...", "device": {...}, "timeout": 60.0,
+     "incomplete": null | "timeout" | "connection-lost" | "unparseable",
+     "incomplete_detail": "no complete answer within 60 s",
      "commands": [{"command": "getprop", "output": "...", "exit_code": 0}, ...]}
 
-``exit_code`` is null where the device gives none.  Files written on Windows (UTF-8 with BOM,
-UTF-16 with BOM, CRLF) are read as well as our own.
+``exit_code`` is null where the device gives none.  A capture cut short says why in the file
+itself (``incomplete`` and ``incomplete_detail``, with the audit's ``timeout``), so replaying it
+needs nothing that only the live run knew.  Files written on Windows (UTF-8 with BOM, UTF-16 with
+BOM, CRLF) are read as well as our own.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, Mapping
 
 from wa_harden import __version__
@@ -36,6 +39,14 @@ class CommandRecord:
 
 
 @dataclass(frozen=True)
+class CutShort:
+    """Why a shell session ended before every section was complete."""
+
+    reason: str  # a Gap value: timeout, connection-lost, unparseable
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class Capture:
     serial: str
     captured_at: datetime
@@ -43,6 +54,8 @@ class Capture:
     device: Mapping[str, Any] = field(default_factory=dict)
     incomplete: str | None = None  # a Gap value when the session was cut short
     tool_version: str = __version__
+    incomplete_detail: str = ""
+    timeout: float | None = None  # the audit's deadline in seconds, when it came from a phone
 
     def get(self, command: str) -> CommandRecord | None:
         """The record of ``command``; the last one wins if it was run twice."""
@@ -51,9 +64,12 @@ class Capture:
                 return record
         return None
 
-    def extended(self, records: tuple[CommandRecord, ...], incomplete: str | None = None) -> "Capture":
-        return Capture(self.serial, self.captured_at, self.commands + records, self.device,
-                       incomplete or self.incomplete, self.tool_version)
+    def extended(self, records: tuple[CommandRecord, ...], cut_short: CutShort | None = None) -> "Capture":
+        """This capture plus ``records``; the first reason for being cut short is kept."""
+        changes: dict[str, Any] = {"commands": self.commands + records}
+        if cut_short is not None and self.incomplete is None:
+            changes.update(incomplete=cut_short.reason, incomplete_detail=cut_short.detail)
+        return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,7 +79,9 @@ class Capture:
             "captured_at": self.captured_at.isoformat(),
             "tool_version": self.tool_version,
             "device": dict(self.device),
+            "timeout": self.timeout,
             "incomplete": self.incomplete,
+            "incomplete_detail": self.incomplete_detail,
             "commands": [
                 {"command": r.command, "output": r.output, "exit_code": r.exit_code}
                 for r in self.commands
@@ -97,6 +115,10 @@ class Capture:
         except ValueError:
             raise CaptureFileError(f"{source}: 'captured_at' is not an ISO date-time") from None
         device = data.get("device") if isinstance(data.get("device"), dict) else {}
+        timeout = data.get("timeout")
+        if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+                                    or not 0 < timeout < 1e9):
+            raise CaptureFileError(f"{source}: 'timeout' must be a positive number of seconds or null")
         return cls(
             serial=str(data.get("serial") or "unknown"),
             captured_at=captured_at,
@@ -104,6 +126,8 @@ class Capture:
             device=device,
             incomplete=data.get("incomplete") if isinstance(data.get("incomplete"), str) else None,
             tool_version=str(data.get("tool_version") or ""),
+            incomplete_detail=str(data.get("incomplete_detail") or ""),
+            timeout=float(timeout) if timeout is not None else None,
         )
 
 
@@ -111,37 +135,30 @@ def dumps(capture: Capture) -> str:
     return json.dumps(capture.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
+MAX_CAPTURE_BYTES = 64 * 1024 * 1024  # a real capture is well under 5 MB; anything larger is not one
+
+
 def read_capture(path: str | os.PathLike[str]) -> Capture:
-    """Read a capture file in UTF-8, UTF-8 with BOM or UTF-16 with BOM (CRLF allowed)."""
+    """Read a capture file in UTF-8, UTF-8 with BOM or UTF-16 with BOM (CRLF allowed).
+
+    At most :data:`MAX_CAPTURE_BYTES` are read, so ``--replay /dev/zero`` ends with a message.
+    """
     source = str(path)
     try:
-        raw = Path(path).read_bytes()
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_CAPTURE_BYTES + 1)
     except OSError as exc:
         raise CaptureFileError(f"cannot read {source}: {exc.strerror or exc}") from exc
+    if len(raw) > MAX_CAPTURE_BYTES:
+        raise CaptureFileError(f"{source}: larger than {MAX_CAPTURE_BYTES // (1024 * 1024)} MiB; "
+                               "not a wa-harden capture")
     try:
         data = json.loads(decode_bytes(raw).lstrip("\ufeff"))
     except json.JSONDecodeError as exc:
         raise CaptureFileError(f"{source}: not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}") from exc
+    except (RecursionError, ValueError) as exc:  # nesting too deep; numbers past Python's digit limit
+        raise CaptureFileError(f"{source}: not a wa-harden capture ({type(exc).__name__})") from None
     return Capture.from_dict(data, source)
-
-
-def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` so that readers see the old file or the whole new one, never a part."""
-    target = Path(path)
-    directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def now_utc() -> datetime:

@@ -12,13 +12,14 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Mapping
 
-from wa_harden import commands as cmd
-from wa_harden.capture import Capture, CommandRecord, now_utc
+from wa_harden import probes
+from wa_harden.assemble import read_probe
+from wa_harden.capture import Capture, CommandRecord, CutShort, now_utc
+from wa_harden.device.base import Device
 from wa_harden.facts import Gap, is_known
 from wa_harden.parse.text import decode_output
-from wa_harden.parse.users import parse_pm_list_users
 from wa_harden.privacy import redact
 
 DEFAULT_TIMEOUT = 60.0  # seconds per device for the whole audit; adbutils' own default is 600
@@ -26,38 +27,18 @@ DEFAULT_TIMEOUT = 60.0  # seconds per device for the whole audit; adbutils' own 
 
 def device_commands() -> list[str]:
     """Commands that read the whole device."""
-    return [
-        cmd.GETPROP,
-        cmd.PM_LIST_USERS,
-        *(cmd.dumpsys_package(p) for p in cmd.WHATSAPP_PACKAGES),
-        cmd.DUMPSYS_LOCK_SETTINGS,
-        cmd.DUMPSYS_ACCOUNT,
-        cmd.DPM_LIST_OWNERS,
-        cmd.DUMPSYS_DEVICE_POLICY,
-        cmd.BMGR_LIST_TRANSPORTS,
-        *(cmd.settings_get("global", key) for key in cmd.GLOBAL_SETTING_KEYS),
-    ]
+    return probes.commands_for(probes.Scope.DEVICE)
 
 
 def user_commands(user: int) -> list[str]:
     """Commands that read one Android user."""
-    out = [
-        cmd.pm_list_packages(user),
-        cmd.bmgr_enabled(user),
-        cmd.backup_setting(user),
-        *(cmd.appops_get(user, p) for p in cmd.WHATSAPP_PACKAGES),
-        cmd.content_raw_contacts(user),
-    ]
-    for _package, _layout, root in cmd.media_tree_roots(user):
-        out += [cmd.find_media_folders(root), cmd.find_nomedia(root)]
-    return out
+    return probes.commands_for(probes.Scope.USER, user)
 
 
 def user_ids(capture: Capture) -> list[int]:
-    """User ids from the captured ``pm list users``; [0] when it is missing or unreadable."""
-    record = capture.get(cmd.PM_LIST_USERS)
-    users = parse_pm_list_users(record.output) if record else None
-    ids = [u.user_id for u in users] if users is not None and is_known(users) else []
+    """User ids from the captured user list; [0] when it is missing or unreadable."""
+    users = read_probe(capture, probes.probe(probes.USERS))
+    ids = [u.user_id for u in users] if is_known(users) else []
     return sorted(set(ids) | {0})
 
 
@@ -72,10 +53,6 @@ def round_two(capture: Capture) -> list[str]:
 
 
 # --- batching ---------------------------------------------------------------------------------
-
-
-class ShellTarget(Protocol):
-    def shell(self, script: str, timeout: float): ...  # -> wa_harden.device.adb.ShellResult
 
 
 @dataclass(frozen=True)
@@ -122,29 +99,39 @@ class Batch:
         return records
 
 
-def run_round(target: ShellTarget, commands: list[str], timeout: float) -> tuple[list[CommandRecord], str | None]:
+@dataclass(frozen=True)
+class Round:
+    """The complete sections of one shell session, and why the rest is missing (if it is)."""
+
+    records: tuple[CommandRecord, ...]
+    cut_short: CutShort | None = None
+
+
+def run_round(target: Device, commands: list[str], timeout: float) -> Round:
     """One shell session for ``commands``; the complete sections, and why the rest is missing."""
     if not commands:
-        return [], None
+        return Round(())
     batch = Batch.of(commands)
     result = target.shell(batch.script(), timeout)
-    records = batch.split(result.stdout)
+    records = tuple(batch.split(result.stdout))
     if len(records) == len(commands):
-        return records, None
+        return Round(records)
     if result.failure is not None:
-        return records, result.failure.value
-    return records, Gap.UNPARSEABLE.value  # the session ended but sections are missing
+        return Round(records, CutShort(result.failure.value, result.detail))
+    # The session ended normally but sections are missing: the script did not run as written.
+    detail = f"{len(commands) - len(records)} of {len(commands)} sections missing from the output"
+    return Round(records, CutShort(Gap.UNPARSEABLE.value, detail))
 
 
-def collect(target: ShellTarget, serial: str, timeout: float = DEFAULT_TIMEOUT,
-            device: dict | None = None) -> Capture:
+def collect(target: Device, serial: str, timeout: float = DEFAULT_TIMEOUT,
+            device: Mapping[str, Any] | None = None) -> Capture:
     """Run the audit's commands on one phone (one or two shell sessions) into a Capture."""
     started = time.monotonic()
-    capture = Capture(serial=serial, captured_at=now_utc(), device=device or {})
-    records, incomplete = run_round(target, round_one(), timeout)
-    capture = capture.extended(tuple(records), incomplete)
-    if incomplete is None:
+    capture = Capture(serial=serial, captured_at=now_utc(), device=dict(device or {}), timeout=timeout)
+    first = run_round(target, round_one(), timeout)
+    capture = capture.extended(first.records, first.cut_short)
+    if first.cut_short is None:
         remaining = max(1.0, timeout - (time.monotonic() - started))
-        records, incomplete = run_round(target, round_two(capture), remaining)
-        capture = capture.extended(tuple(records), incomplete)
+        second = run_round(target, round_two(capture), remaining)
+        capture = capture.extended(second.records, second.cut_short)
     return capture

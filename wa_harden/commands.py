@@ -1,7 +1,8 @@
-"""The exact shell commands an audit sends, built only from validated identifiers.
+"""The exact shell commands wa-harden sends, built only from validated identifiers.
 
-This module is the single source of truth for command text: the collector sends these strings,
-a capture file records them, and the fact builder looks them up again by the same strings.
+This module is the single source of truth for command text: reads (the probe table in
+``probes.py`` sends them, a capture file records them, the fact builder looks them up again by the
+same strings) and writes (the actions a fix may apply).  Nothing here takes text from a profile.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ WHATSAPP_PACKAGES = (WHATSAPP, WHATSAPP_BUSINESS)
 
 _PACKAGE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$")
 _SETTING_KEY_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
+_PERMISSION_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$")
+PERMISSION_FLAGS = ("user-set", "user-fixed")  # the only flags wa-harden ever sets or clears
 _NAMESPACES = ("global", "secure", "system")
 
 
@@ -22,6 +25,13 @@ def package_name(name: str) -> str:
     """Return ``name`` if it is a valid Android package name, else raise ValueError."""
     if not isinstance(name, str) or not _PACKAGE_RE.match(name):
         raise ValueError(f"not a valid Android package name: {name!r}")
+    return name
+
+
+def permission_name(name: str) -> str:
+    """Return ``name`` if it is a fully qualified permission name, else raise ValueError."""
+    if not isinstance(name, str) or not _PERMISSION_RE.match(name):
+        raise ValueError(f"not a valid permission name: {name!r}")
     return name
 
 
@@ -105,15 +115,29 @@ def storage_root(user: int) -> str:
     return f"/storage/emulated/{user_id(user)}"
 
 
+# (package, layout) of every WhatsApp storage tree a user may have, scoped (Android/media) first.
+MEDIA_TREES: tuple[tuple[str, str], ...] = (
+    (WHATSAPP, "scoped"),
+    (WHATSAPP_BUSINESS, "scoped"),
+    (WHATSAPP, "legacy"),
+    (WHATSAPP_BUSINESS, "legacy"),
+)
+_TREE_NAMES = {WHATSAPP: "WhatsApp", WHATSAPP_BUSINESS: "WhatsApp Business"}
+
+
+def media_tree_root(user: int, package: str, layout: str) -> str:
+    """The root of one WhatsApp storage tree, e.g. ``.../Android/media/com.whatsapp.w4b/WhatsApp Business``."""
+    name = _TREE_NAMES[package_name(package)]
+    if layout == "scoped":
+        return f"{storage_root(user)}/Android/media/{package}/{name}"
+    if layout == "legacy":
+        return f"{storage_root(user)}/{name}"
+    raise ValueError(f"unknown storage layout: {layout!r}")
+
+
 def media_tree_roots(user: int) -> tuple[tuple[str, str, str], ...]:
     """(package, layout, root) of every WhatsApp storage tree of one user, scoped and legacy."""
-    base = storage_root(user)
-    return (
-        (WHATSAPP, "scoped", f"{base}/Android/media/{WHATSAPP}/WhatsApp"),
-        (WHATSAPP_BUSINESS, "scoped", f"{base}/Android/media/{WHATSAPP_BUSINESS}/WhatsApp Business"),
-        (WHATSAPP, "legacy", f"{base}/WhatsApp"),
-        (WHATSAPP_BUSINESS, "legacy", f"{base}/WhatsApp Business"),
-    )
+    return tuple((package, layout, media_tree_root(user, package, layout)) for package, layout in MEDIA_TREES)
 
 
 def find_media_folders(root: str) -> str:
@@ -124,3 +148,56 @@ def find_media_folders(root: str) -> str:
 def find_nomedia(root: str) -> str:
     """Every .nomedia down to the media-type folders (tree root, Media/, Media/<type>/)."""
     return f"find {quote(root)} -maxdepth 3 -name .nomedia"
+
+
+# --- writes (the actions a fix may apply) ----------------------------------------------------------
+
+
+def pm_revoke(user: int, package: str, permission: str) -> str:
+    return f"pm revoke --user {user_id(user)} {package_name(package)} {permission_name(permission)}"
+
+
+def pm_grant(user: int, package: str, permission: str) -> str:
+    return f"pm grant --user {user_id(user)} {package_name(package)} {permission_name(permission)}"
+
+
+def _flags(flags: tuple[str, ...]) -> str:
+    for flag in flags:
+        if flag not in PERMISSION_FLAGS:
+            raise ValueError(f"not a permission flag wa-harden sets: {flag!r}")
+    return " ".join(flags)
+
+
+def pm_set_permission_flags(user: int, package: str, permission: str,
+                            flags: tuple[str, ...] = PERMISSION_FLAGS) -> str:
+    """Android 11+: mark a denial as the user's fixed choice, so the app cannot just ask again."""
+    return (f"pm set-permission-flags --user {user_id(user)} {package_name(package)} "
+            f"{permission_name(permission)} {_flags(flags)}")
+
+
+def pm_clear_permission_flags(user: int, package: str, permission: str,
+                              flags: tuple[str, ...] = PERMISSION_FLAGS) -> str:
+    return (f"pm clear-permission-flags --user {user_id(user)} {package_name(package)} "
+            f"{permission_name(permission)} {_flags(flags)}")
+
+
+def bmgr_enable(user: int, enabled: bool) -> str:
+    """``bmgr enable true|false`` for user 0 (every version); ``--user`` (Android 10+) for others."""
+    uid = user_id(user)
+    value = "true" if enabled else "false"
+    return f"bmgr enable {value}" if uid == 0 else f"bmgr --user {uid} enable {value}"
+
+
+def _storage_path(path: str) -> str:
+    """Only files under shared storage may be written, and never with ``..`` in the path."""
+    if not path.startswith("/storage/emulated/") or "/../" in f"{path}/" or "/./" in f"{path}/":
+        raise ValueError(f"refusing a path outside shared storage: {path!r}")
+    return path
+
+
+def touch(path: str) -> str:
+    return f"touch {quote(_storage_path(path))}"
+
+
+def remove_file(path: str) -> str:
+    return f"rm -f {quote(_storage_path(path))}"

@@ -61,6 +61,25 @@ class Area(enum.StrEnum):
     ORGANISATION = "organisation"
 
 
+class Tier(enum.StrEnum):
+    """How much an action changes for the person using the phone."""
+
+    SAFE = "safe"  # affects only WhatsApp's access or visibility, reversible
+    DISRUPTIVE = "disruptive"  # device-wide or not fully reversible (e.g. every app's backup)
+
+
+@dataclass(frozen=True)
+class Action:
+    """One allow-listed write a check plans to make it pass; built in code, never from profiles."""
+
+    check: str
+    user: int | None  # the Android user it changes; None for the whole device
+    command: str  # exact shell command, from wa_harden.commands' builders
+    tier: Tier
+    undo: str | None  # the command that reverts it, None when there is none
+    description: str  # what it does, in words for the person using the phone
+
+
 @dataclass(frozen=True)
 class Waiver:
     check: str
@@ -144,3 +163,15 @@ class DeviceReport:
     @property
     def audited(self) -> bool:
         return self.status in (DeviceStatus.AUDITED, DeviceStatus.PARTIAL)
+
+
+@dataclass(frozen=True)
+class DeviceRow:
+    """One attached phone as ``wa-harden devices`` lists it."""
+
+    serial: str
+    state: str
+    model: str | None
+    android: str | None
+    sdk: int | None
+    server: str

@@ -182,7 +182,6 @@ CHECKS = (
         ),
         severity=Severity.HIGH,
         gdpr=("Art. 28",),
-        fixable=False,
         remedy=(
             "Install WhatsApp Business (com.whatsapp.w4b) from Google Play in the user that handles "
             "customer messages, or push it from the MDM."
@@ -201,7 +200,6 @@ CHECKS = (
         ),
         severity=Severity.HIGH,
         gdpr=("Art. 5(1)(c)", "Art. 6", "Art. 44"),
-        fixable=False,
         remedy=(
             "Uninstall WhatsApp (com.whatsapp) by hand in every user where it appears (Settings > Apps "
             "> WhatsApp > Uninstall; for Dual Messenger, Secure Folder, private space or a work profile "
@@ -219,7 +217,6 @@ CHECKS = (
         rationale="Security fixes in WhatsApp reach the phone only through updates (Art. 32).",
         severity=Severity.MEDIUM,
         gdpr=("Art. 32",),
-        fixable=False,
         remedy=(
             "Open Google Play > WhatsApp Business > Update, and turn on automatic updates (Play Store > "
             "profile > Settings > Network preferences > Auto-update apps)."
@@ -252,7 +249,6 @@ CHECKS = (
         ),
         severity=Severity.MEDIUM,
         gdpr=("Art. 32",),
-        fixable=False,
         remedy=(
             "Back up the business chats (WhatsApp Business > Settings > Chats > Chat backup), uninstall "
             "the app and install it again from Google Play or the company's MDM store."

@@ -13,9 +13,10 @@ from wa_harden.checks.base import (
     scan_users,
     user_label,
 )
+from wa_harden import commands as cmd
 from wa_harden.commands import WHATSAPP_PACKAGES
 from wa_harden.facts import DeviceFacts, Known, UserFacts, is_known
-from wa_harden.model import Area, Outcome, Severity
+from wa_harden.model import Action, Area, Outcome, Severity, Tier
 
 GOOGLE_ACCOUNT = "com.google"
 
@@ -91,6 +92,19 @@ def _android_backup_disabled(facts: DeviceFacts, params: Mapping[str, Any]) -> E
     return scan.conclude("the Android backup state", failed, passed)
 
 
+def _plan_backup(facts: DeviceFacts, params: Mapping[str, Any]) -> tuple[Action, ...]:
+    """``bmgr enable false`` for every user whose Android backup is on (never the setting itself)."""
+    scan = scan_users(facts, _backup_state)
+    return tuple(
+        Action("android-backup-disabled", user.user_id, cmd.bmgr_enable(user.user_id, False), Tier.DISRUPTIVE,
+               cmd.bmgr_enable(user.user_id, True),
+               f"Android backup stops for every app in {user_label(user)}; turning it on again later does "
+               "not bring back the backup set deleted now")
+        for user, state in scan.readable
+        if state.enabled and state.activated
+    )
+
+
 def _google_accounts(facts: DeviceFacts) -> int | None:
     accounts = facts.accounts
     if not is_known(accounts):
@@ -127,7 +141,6 @@ CHECKS = (
         ),
         severity=Severity.HIGH,
         gdpr=("Art. 32", "Art. 44"),
-        fixable=True,
         remedy=(
             "Settings > Google > Backup > turn off 'Backup by Google One' (Samsung: Settings > Accounts "
             "and backup > Back up data), in every user and work profile; on managed phones set "
@@ -135,6 +148,7 @@ CHECKS = (
         ),
         params=(),
         evaluate=_android_backup_disabled,
+        plan=_plan_backup,
     ),
     CheckSpec(
         id="wa-chat-backup",
@@ -146,7 +160,6 @@ CHECKS = (
         ),
         severity=Severity.HIGH,
         gdpr=("Art. 32", "Art. 44"),
-        fixable=False,
         remedy=(
             "On the phone open WhatsApp Business > Settings > Chats > Chat backup. Set 'Back up to "
             "Google Drive' to 'Never', or turn on 'End-to-end encrypted backup' and keep the password "

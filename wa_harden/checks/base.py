@@ -25,7 +25,7 @@ from wa_harden.facts import (
     Unknown,
     is_known,
 )
-from wa_harden.model import Area, Outcome, Severity
+from wa_harden.model import Action, Area, Outcome, Severity
 
 T = TypeVar("T")
 
@@ -70,6 +70,8 @@ class Evaluation:
 
 
 EvaluateFn = Callable[[DeviceFacts, Mapping[str, Any]], Evaluation]
+# The allow-listed writes that would make a failing check pass, from the same facts and params.
+PlanFn = Callable[[DeviceFacts, Mapping[str, Any]], "tuple[Action, ...]"]
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,8 @@ class CheckSpec:
     """A check's identity, documentation and function.
 
     ``manual`` marks checks that may need a person to look (they can return ``manual``); only those
-    may be attested.
+    may be attested.  ``plan`` is given for checks wa-harden can fix: it returns the actions that
+    would make a failing check pass (nothing when there is nothing to do).
     """
 
     id: str
@@ -86,11 +89,15 @@ class CheckSpec:
     rationale: str
     severity: Severity
     gdpr: tuple[str, ...]
-    fixable: bool
     remedy: str
     params: tuple[Param, ...]
     evaluate: EvaluateFn
     manual: bool = False
+    plan: PlanFn | None = None
+
+    @property
+    def fixable(self) -> bool:
+        return self.plan is not None
 
     def defaults(self) -> dict[str, Any]:
         """Fresh default params (lists copied, so no caller can change a spec's defaults)."""

@@ -15,6 +15,7 @@ from wa_harden.checks.base import (
     short_permission,
     user_label,
 )
+from wa_harden import commands as cmd
 from wa_harden.commands import WHATSAPP_PACKAGES
 from wa_harden.facts import (
     DeviceFacts,
@@ -24,7 +25,7 @@ from wa_harden.facts import (
     Unknown,
     is_known,
 )
-from wa_harden.model import Area, Outcome, Severity
+from wa_harden.model import Action, Area, Outcome, Severity, Tier
 
 CONTACT_PERMISSIONS = tuple(
     ANDROID_PERMISSION + name for name in ("READ_CONTACTS", "WRITE_CONTACTS", "GET_ACCOUNTS")
@@ -132,6 +133,39 @@ def _contacts_denied(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluatio
     )
 
 
+def _plan_contacts(facts: DeviceFacts, params: Mapping[str, Any]) -> tuple[Action, ...]:
+    """Revoke every granted contacts permission; on Android 11+ also mark the denial user-fixed.
+
+    Permissions a device policy or the system fixed are left alone: the MDM owns them.
+    """
+    build = facts.build
+    flags_supported = is_known(build) and build.sdk is not None and build.sdk >= 30
+    actions: list[Action] = []
+    for package in WHATSAPP_PACKAGES:
+        dump = package_dump(facts, package)
+        if not is_known(dump) or dump is None:
+            continue
+        for user_id in dump.installed_users():
+            state = dump.users[user_id]
+            for permission in params["permissions"]:
+                grant = _grant(dump, state, permission)
+                if not grant.granted or grant.policy_fixed or grant.system_fixed:
+                    continue
+                name = short_permission(permission)
+                actions.append(Action(
+                    "wa-contacts-denied", user_id, cmd.pm_revoke(user_id, package, permission), Tier.SAFE,
+                    cmd.pm_grant(user_id, package, permission),
+                    f"{package} loses {name} in user {user_id}; WhatsApp restarts and shows numbers "
+                    "instead of contact names"))
+                if flags_supported:
+                    actions.append(Action(
+                        "wa-contacts-denied", user_id, cmd.pm_set_permission_flags(user_id, package, permission),
+                        Tier.SAFE, cmd.pm_clear_permission_flags(user_id, package, permission),
+                        f"the denial of {name} for {package} in user {user_id} is marked as the user's "
+                        "fixed choice, so WhatsApp cannot simply ask again"))
+    return tuple(actions)
+
+
 def _contact_sync_traces(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
     scan = scan_users(facts, lambda user_facts: user_facts.contacts)
     observed = [
@@ -180,7 +214,6 @@ CHECKS = (
         ),
         severity=Severity.CRITICAL,
         gdpr=("Art. 5(1)(c)", "Art. 6", "Art. 44"),
-        fixable=True,
         remedy=(
             "Settings > Apps > WhatsApp Business > Permissions > Contacts > Don't allow, in every user "
             "where it is installed (and the same for WhatsApp). If the permission is POLICY_FIXED, set "
@@ -196,6 +229,7 @@ CHECKS = (
             ),
         ),
         evaluate=_contacts_denied,
+        plan=_plan_contacts,
     ),
     CheckSpec(
         id="wa-contact-sync-traces",
@@ -207,7 +241,6 @@ CHECKS = (
         ),
         severity=Severity.HIGH,
         gdpr=("Art. 5(1)(c)",),
-        fixable=False,
         remedy=(
             "First deny WhatsApp the contacts permission, then remove its sync account: Settings > "
             "Accounts > WhatsApp Business > Remove account (this deletes only WhatsApp's copies). "

@@ -333,7 +333,6 @@ CHECKS = (
         rationale="A phone with old security patches has known holes an attacker can use (Art. 32).",
         severity=Severity.HIGH,
         gdpr=("Art. 32",),
-        fixable=False,
         remedy=(
             "Settings > System > Software update (Samsung: Settings > Software update) > Download and "
             "install. If the maker no longer ships updates, replace the phone."
@@ -356,7 +355,6 @@ CHECKS = (
         rationale="Old Android versions no longer get security fixes (Art. 32).",
         severity=Severity.HIGH,
         gdpr=("Art. 32",),
-        fixable=False,
         remedy="Install the latest Android upgrade offered for the phone, or replace the phone.",
         params=(
             Param("min_sdk", int, 30, "lowest accepted API level (30 = Android 11)", minimum=1),
@@ -373,7 +371,6 @@ CHECKS = (
         ),
         severity=Severity.HIGH,
         gdpr=("Art. 32",),
-        fixable=False,
         remedy="Settings > Security > Screen lock: choose a PIN (6 digits or more), pattern or password.",
         params=(),
         evaluate=_screen_lock,
@@ -385,7 +382,6 @@ CHECKS = (
         rationale="An unencrypted phone gives its data to whoever finds or steals it (Art. 32).",
         severity=Severity.HIGH,
         gdpr=("Art. 32",),
-        fixable=False,
         remedy=(
             "Phones that launched with Android 10 or later are always encrypted. On older phones use "
             "Settings > Security > Encrypt phone; if that is not offered, replace the phone."
@@ -400,7 +396,6 @@ CHECKS = (
         rationale="Play Protect finds known malware that could read WhatsApp's notifications (Art. 32).",
         severity=Severity.MEDIUM,
         gdpr=("Art. 32",),
-        fixable=False,
         remedy="Play Store > profile icon > Play Protect > Settings > turn on 'Scan apps with Play Protect'.",
         params=(),
         evaluate=_play_protect,
@@ -416,7 +411,6 @@ CHECKS = (
         ),
         severity=Severity.MEDIUM,
         gdpr=("Art. 5(1)(c)", "Art. 24"),
-        fixable=False,
         remedy=(
             "Remove private accounts (Settings > Accounts) and private contacts, and keep one company "
             "Google account. A consumer WhatsApp account means the consumer app is or was in use."
@@ -453,7 +447,6 @@ CHECKS = (
         ),
         severity=Severity.INFO,
         gdpr=("Art. 32",),
-        fixable=False,
         remedy="Nothing to fix. On managed phones make changes in the MDM console.",
         params=(),
         evaluate=_managed,
@@ -468,7 +461,6 @@ CHECKS = (
         ),
         severity=Severity.MEDIUM,
         gdpr=("Art. 5(2)", "Art. 32"),
-        fixable=False,
         remedy=(
             "Unlock each listed space on the phone (Secure Folder, private space, Dual Messenger, work "
             "profile), open its Settings > Apps and check WhatsApp there by hand; then record an "

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from wa_harden import commands as cmd
 from wa_harden.checks.base import CheckSpec, Evaluation, manual, scan_users
 from wa_harden.facts import DeviceFacts
-from wa_harden.model import Area, Outcome, Severity
+from wa_harden.model import Action, Area, Outcome, Severity, Tier
 
 
 def _media_hidden(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
@@ -44,6 +45,20 @@ def _media_hidden(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
     return scan.conclude("the WhatsApp media folders", failed, otherwise)
 
 
+def _plan_media(facts: DeviceFacts, params: Mapping[str, Any]) -> tuple[Action, ...]:
+    """An empty ``.nomedia`` in every media folder the gallery can see."""
+    scan = scan_users(facts, lambda user_facts: user_facts.media)
+    return tuple(
+        Action("wa-media-hidden", user.user_id, cmd.touch(f"{folder.path}/.nomedia"), Tier.SAFE,
+               cmd.remove_file(f"{folder.path}/.nomedia"),
+               f"the gallery stops showing '{folder.name}' (the files stay where they are)")
+        for user, trees in scan.readable
+        for tree in trees
+        if tree.present
+        for folder in tree.visible_folders
+    )
+
+
 def _media_visibility(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
     return manual(
         "not-observable",
@@ -63,7 +78,6 @@ CHECKS = (
         ),
         severity=Severity.HIGH,
         gdpr=("Art. 5(1)(f)", "Art. 32"),
-        fixable=True,
         remedy=(
             "With a file manager, create an empty file named '.nomedia' in every folder under "
             "Android/media/com.whatsapp.w4b/WhatsApp Business/Media (and the legacy 'WhatsApp "
@@ -72,6 +86,7 @@ CHECKS = (
         ),
         params=(),
         evaluate=_media_hidden,
+        plan=_plan_media,
     ),
     CheckSpec(
         id="wa-media-visibility",
@@ -83,7 +98,6 @@ CHECKS = (
         ),
         severity=Severity.MEDIUM,
         gdpr=("Art. 5(1)(f)", "Art. 32"),
-        fixable=False,
         remedy=(
             "Open WhatsApp Business > Settings > Chats and turn 'Media visibility' off. Check that no "
             "chat overrides it (chat > contact info > Media visibility = Default or No)."

@@ -24,7 +24,6 @@ def _organisational(
         rationale=rationale,
         severity=Severity.HIGH,
         gdpr=gdpr,
-        fixable=False,
         remedy=how_to,
         params=(),
         evaluate=evaluate,

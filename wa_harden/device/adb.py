@@ -7,43 +7,19 @@ or started raises :class:`~wa_harden.errors.AdbServerError`.
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import time
-from dataclasses import dataclass
+from typing import Sequence
 
 import adbutils
 from adbutils._adb import AdbConnection as _AdbConnection
 
+from wa_harden.device.base import AttachedDevice, ServerAddress, ShellResult
 from wa_harden.errors import AdbServerError
 from wa_harden.facts import Gap
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 5037
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 SERVER_TIMEOUT = 30.0  # seconds for one request to the adb server itself (listing, features)
-
-
-@dataclass(frozen=True)
-class ServerAddress:
-    host: str = DEFAULT_HOST
-    port: int = DEFAULT_PORT
-
-    @classmethod
-    def resolve(cls, host: str | None = None, port: int | None = None) -> "ServerAddress":
-        """Command-line values win, then the variables adb itself reads, then 127.0.0.1:5037."""
-        env_host = os.environ.get("ANDROID_ADB_SERVER_HOST") or DEFAULT_HOST
-        env_port = os.environ.get("ANDROID_ADB_SERVER_PORT")
-        if port is None and env_port:
-            try:
-                port = int(env_port)
-            except ValueError:
-                raise AdbServerError(f"ANDROID_ADB_SERVER_PORT is not a port number: {env_port!r}") from None
-        return cls(host or env_host, port or DEFAULT_PORT)
-
-    def __str__(self) -> str:
-        return f"{self.host}:{self.port}"
 
 
 class _Connection(_AdbConnection):
@@ -83,7 +59,7 @@ def ensure_server(address: ServerAddress) -> bool:
     """
     if server_running(address):
         return False
-    if address.host not in LOCAL_HOSTS:
+    if not address.local:
         raise AdbServerError(f"no adb server answers at {address}",
                              hint="start it on that machine, or check -H/--adb-host")
     try:
@@ -95,17 +71,6 @@ def ensure_server(address: ServerAddress) -> bool:
         raise AdbServerError(f"could not start the adb server on port {address.port}",
                              hint=(result.stderr or result.stdout).strip())
     return True
-
-
-@dataclass(frozen=True)
-class AttachedDevice:
-    """One line of ``adb devices -l``."""
-
-    serial: str
-    state: str  # device | unauthorized | offline | ...
-    model: str | None = None
-    product: str | None = None
-    device: str | None = None
 
 
 def list_devices(address: ServerAddress) -> list[AttachedDevice]:
@@ -124,22 +89,6 @@ def list_devices(address: ServerAddress) -> list[AttachedDevice]:
         )
         for info in infos
     ]
-
-
-@dataclass(frozen=True)
-class ShellResult:
-    """What one shell session gave back, complete or not."""
-
-    stdout: bytes
-    stderr: bytes = b""
-    exit_code: int | None = None  # None with shell v1, or when the session was cut short
-    failure: Gap | None = None  # TIMEOUT or CONNECTION_LOST
-    detail: str = ""
-    shell_v2: bool = True
-
-    @property
-    def complete(self) -> bool:
-        return self.failure is None
 
 
 class DeviceSession:
@@ -237,3 +186,16 @@ def _failure_of(exc: BaseException) -> Gap:
     if isinstance(exc, (socket.timeout, adbutils.AdbTimeout)):
         return Gap.TIMEOUT
     return Gap.CONNECTION_LOST
+
+
+class AdbConnector:
+    """The :class:`~wa_harden.device.base.Connector` for real adb servers."""
+
+    def list_devices(self, address: ServerAddress) -> Sequence[AttachedDevice]:
+        return list_devices(address)
+
+    def connect(self, address: ServerAddress, serial: str) -> "DeviceSession":
+        return DeviceSession(address, serial)
+
+    def ensure_server(self, address: ServerAddress) -> bool:
+        return ensure_server(address)

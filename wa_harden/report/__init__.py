@@ -1,13 +1,21 @@
-"""Reporters: DeviceReports in, a string out.  Where the string goes is the CLI's business."""
+"""Reporters: DeviceReports in, a string out.  Where the string goes is the CLI's business.
+
+Reporters only render: which results count against a phone, its verdict and the exit status are
+decided in :mod:`wa_harden.policy`.
+"""
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Sequence
+from typing import Callable, Mapping, Sequence
 
-from wa_harden.model import DeviceReport, DeviceStatus, Outcome, Result, Severity
+from wa_harden.model import DeviceReport, Outcome, Result, Severity
+from wa_harden.policy import Verdict, counts_against, verdict
+
+__all__ = ["Format", "REPORTERS", "RunInfo", "Verdict", "counts_against", "outcome_counts", "render",
+           "verdict"]
 
 
 class Format(enum.StrEnum):
@@ -27,29 +35,6 @@ class RunInfo:
     tool_version: str
 
 
-def counts_against(result: Result, fail_on: Severity) -> bool:
-    """A failure or an unchecked item at or above the threshold makes a device non-compliant."""
-    return result.outcome in (Outcome.FAIL, Outcome.ERROR) and result.severity >= fail_on
-
-
-class Verdict(enum.StrEnum):
-    COMPLIANT = "compliant"
-    NOT_COMPLIANT = "not-compliant"
-    INCOMPLETE = "incomplete"  # nothing failed, but something could not be checked
-    NOT_AUDITED = "not-audited"
-
-
-def verdict(report: DeviceReport, fail_on: Severity) -> Verdict:
-    if not report.audited:
-        return Verdict.NOT_AUDITED
-    relevant = [r for r in report.results if counts_against(r, fail_on)]
-    if any(r.outcome is Outcome.FAIL for r in relevant):
-        return Verdict.NOT_COMPLIANT
-    if relevant or report.status is DeviceStatus.PARTIAL:
-        return Verdict.INCOMPLETE
-    return Verdict.COMPLIANT
-
-
 def outcome_counts(results: Sequence[Result]) -> dict[str, int]:
     counts = {o.value: 0 for o in Outcome}
     for result in results:
@@ -57,21 +42,42 @@ def outcome_counts(results: Sequence[Result]) -> dict[str, int]:
     return counts
 
 
+Reporter = Callable[[Sequence[DeviceReport], RunInfo, bool], str]
+
+
+def _table(reports: Sequence[DeviceReport], run: RunInfo, color: bool) -> str:
+    from wa_harden.report.table import render_table
+
+    return render_table(reports, run, color=color)
+
+
+def _json(reports: Sequence[DeviceReport], run: RunInfo, color: bool) -> str:
+    from wa_harden.report.json_report import render_json
+
+    return render_json(reports, run)
+
+
+def _csv(reports: Sequence[DeviceReport], run: RunInfo, color: bool) -> str:
+    from wa_harden.report.csv_report import render_csv
+
+    return render_csv(reports, run)
+
+
+def _markdown(reports: Sequence[DeviceReport], run: RunInfo, color: bool) -> str:
+    from wa_harden.report.markdown import render_markdown
+
+    return render_markdown(reports, run)
+
+
+# Every format and its reporter; the CLI's choices are generated from this mapping, and a test
+# proves it covers every Format.  Reporters are imported lazily (tabulate only for the table).
+REPORTERS: Mapping[Format, Reporter] = {
+    Format.TABLE: _table,
+    Format.JSON: _json,
+    Format.CSV: _csv,
+    Format.MARKDOWN: _markdown,
+}
+
+
 def render(fmt: Format, reports: Sequence[DeviceReport], run: RunInfo, color: bool = False) -> str:
-    if fmt is Format.TABLE:
-        from wa_harden.report.table import render_table
-
-        return render_table(reports, run, color=color)
-    if fmt is Format.JSON:
-        from wa_harden.report.json_report import render_json
-
-        return render_json(reports, run)
-    if fmt is Format.CSV:
-        from wa_harden.report.csv_report import render_csv
-
-        return render_csv(reports, run)
-    if fmt is Format.MARKDOWN:
-        from wa_harden.report.markdown import render_markdown
-
-        return render_markdown(reports, run)
-    raise AssertionError(f"unhandled format {fmt}")  # pragma: no cover - the enum test covers all
+    return REPORTERS[fmt](reports, run, color)

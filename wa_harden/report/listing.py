@@ -1,0 +1,32 @@
+"""Listings that are not audit reports: attached phones (`devices`) and a resolved profile."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Sequence
+
+from tabulate import tabulate
+
+from wa_harden.checks import get_check
+from wa_harden.model import DeviceRow
+from wa_harden.profile import Profile
+
+
+def render_devices(rows: Sequence[DeviceRow], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps({"devices": [asdict(r) for r in rows]}, indent=2) + "\n"
+    table = [[r.serial, r.state, r.model or "", r.android or "", r.sdk or ""] for r in rows]
+    return tabulate(table, headers=["serial", "state", "model", "android", "sdk"]) + "\n"
+
+
+def render_profile(profile: Profile) -> str:
+    rows = []
+    for check_id, settings in profile.checks.items():
+        spec = get_check(check_id)
+        params = ", ".join(f"{k}={v!r}" for k, v in settings.params.items())
+        rows.append([check_id, spec.area.value, settings.severity.value, params])
+    lines = [f"{profile.name}: {profile.description}", f"source: {profile.source}", "",
+             tabulate(rows, headers=["check", "area", "severity", "params"])]
+    lines += [f"waiver: {w.check} until {w.expires} ({w.approver}): {w.justification}" for w in profile.waivers]
+    return "\n".join(lines) + "\n"
