@@ -12,6 +12,7 @@ import subprocess
 import pytest
 from clirun import run
 from wa_harden import engine
+from wa_harden.capture import dumps, read_capture
 from wa_harden.device.adb import AdbConnector, DeviceSession
 from wa_harden.device.base import ServerAddress
 from wa_harden.profile import load_profile
@@ -247,3 +248,44 @@ def test_an_offline_phone_is_reported_with_a_remedy(adb_server, phones):
     assert got.exit_code == 3
     device = json.loads(got.stdout)["devices"][0]
     assert device["status"] == "offline" and "reconnect the cable" in device["message"]
+
+
+REPLAY_GAPS = {
+    "timeout": ("fresh-noncompliant", {"hang_on": "dumpsys account"}),
+    "drop-mid-output": ("fresh-noncompliant", {"drop_mid_output_at": 8}),
+    "drop-after-commands": ("fresh-noncompliant", {"drop_after_commands": 5}),
+    "unparseable": ("fresh-noncompliant", {"drop_after_commands": 5, "shell_v2": False}),
+    "refused-user": ("consumer-whatsapp", {}),
+    "oem-refusal": ("xiaomi-locked", {}),
+}
+
+
+@pytest.mark.parametrize("gap", REPLAY_GAPS)
+def test_replay_of_a_capture_equals_the_live_report_for_every_gap(adb_server, phones, tmp_path, gap):
+    persona, faults = REPLAY_GAPS[gap]
+    fleet = phones(persona, faults=faults)
+    address = ServerAddress("127.0.0.1", adb_server.port)
+    connector = AdbConnector()
+    targets = engine.select_targets(connector, address, fleet.serials, False)
+    [live] = engine.audit_targets(connector, targets, load_profile(PROFILE), (), timeout=3.0)
+    path = tmp_path / "capture.json"
+    path.write_text(dumps(live.capture))
+    replayed = engine.audit_capture(read_capture(path), load_profile(PROFILE))
+    assert (replayed.status, replayed.message, replayed.results) == (live.report.status, live.report.message,
+                                                                     live.report.results)
+    if gap in ("timeout", "drop-mid-output", "drop-after-commands", "unparseable"):
+        assert live.report.status.value == "partial" and live.capture.incomplete
+
+
+def test_check_replay_of_a_timed_out_capture_exits_3_with_the_live_message(adb_server, phones, tmp_path):
+    fleet = phones("fresh-noncompliant", faults={"hang_on": "dumpsys account"})
+    serial = fleet.serials[0]
+    path = tmp_path / "cut.json"
+    captured = run_cli(adb_server, "capture", "-s", serial, "-o", str(path), "--timeout", "3")
+    assert captured.exit_code == 3 and "incomplete: timeout" in captured.stderr
+    live = run_cli(adb_server, "check", "-s", serial, "--timeout", "3", "-f", "json")
+    replay = run_cli(adb_server, "check", "--replay", str(path), "-f", "json")
+    assert live.exit_code == replay.exit_code == 3
+    live_device, replay_device = (json.loads(r.stdout)["devices"][0] for r in (live, replay))
+    assert live_device["message"] == replay_device["message"]
+    assert "did not answer within 3 s" in replay_device["message"]

@@ -416,12 +416,9 @@ def _stop_on_signals() -> None:
 
 
 def _load_personas(names: Sequence[str]) -> list[Any]:
-    from wa_harden.virtual.android import load_persona
+    from wa_harden.virtual.android import load_persona  # PersonaError: exit 2 with file and key
 
-    try:
-        return [load_persona(name) for name in names]
-    except (ValueError, OSError) as exc:
-        raise UsageError(f"persona: {exc}") from exc
+    return [load_persona(name) for name in names]
 
 
 @cli.command()

@@ -19,14 +19,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from wa_harden.errors import ExitStatus, WaHardenError
 from wa_harden.virtual.adbd import AdbdConnection
 from wa_harden.virtual.android import load_persona
 from wa_harden.virtual.api import FaultConfig
 from wa_harden.virtual.phone import VirtualPhone
 
 
-class LauncherError(Exception):
+class LauncherError(WaHardenError):
     """The adb server cannot be reached or started, or a phone did not come up."""
+
+    exit_status = ExitStatus.DEVICE_UNAVAILABLE
 
 
 # --- a minimal client of the adb server's host protocol (no audit-side imports) --------------------

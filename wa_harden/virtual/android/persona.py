@@ -3,28 +3,35 @@
 Everything has a version-appropriate default (catalog.py), so a persona says only what makes it
 special.  Dates are relative (``security_patch_age_days``, ``last_update_days_ago``) so a persona
 stays valid forever.  Each :meth:`Persona.instantiate` builds a fresh, independent phone.
+
+What a persona file may say, and its validation, is in :mod:`persona_schema`; this module loads
+personas and builds an :class:`AndroidState` (and file system) from validated persona data.
 """
 
 from __future__ import annotations
 
 import copy
 import random
-import re
-import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from wa_harden.virtual.android import catalog, storage
 from wa_harden.virtual.android.catalog import (
     GRANT_STATES,
     PLAY_STORE,
     WHATSAPP_PACKAGES,
-    full_permission_name,
     sensitivity_flags,
 )
 from wa_harden.virtual.android.permissions import apply_grant
+from wa_harden.virtual.android.persona_schema import (
+    DEFAULT_USERS,
+    PersonaError,
+    persona_checker,
+    validate_persona,
+)
 from wa_harden.virtual.android.state import (
     RELEASES,
     AndroidState,
@@ -51,183 +58,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 PERSONA_DIR = Path(__file__).resolve().parent.parent / "personas"
 
-_PACKAGE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$")
-_COMPONENT_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*/[A-Za-z0-9_.$]+$")
-
-
-class PersonaError(ValueError):
-    """A persona file is invalid: names the file, the key path and what was expected."""
-
-    def __init__(self, source: str, key: str, expected: str, got: object = None) -> None:
-        self.source, self.key, self.expected = source, key, expected
-        detail = f"{source}: {key}: expected {expected}"
-        if got is not None:
-            detail += f", got {got!r}"
-        super().__init__(detail)
-
-
-# --- schema --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Kind:
-    """One value's expected type, with an optional extra test and its description."""
-
-    what: str
-    test: Callable[[Any], bool]
-
-
-def _is(t: type) -> Callable[[Any], bool]:
-    return lambda v: isinstance(v, t) and not (t is int and isinstance(v, bool))
-
-
-STR = Kind("a string", _is(str))
-INT = Kind("an integer", _is(int))
-AGE = Kind("a non-negative integer (days)", lambda v: _is(int)(v) and v >= 0)
-BOOL = Kind("true or false", _is(bool))
-NUMBER = Kind("a number", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
-PACKAGE = Kind("an Android package name", lambda v: isinstance(v, str) and bool(_PACKAGE_RE.match(v)))
-COMPONENT = Kind("a component like com.example.mdm/.AdminReceiver", lambda v: isinstance(v, str) and bool(_COMPONENT_RE.match(v)))
-USER_ID = Kind("a user id (integer 0-9999)", lambda v: _is(int)(v) and 0 <= v <= 9999)
-
-
-def choice(*values: str) -> Kind:
-    return Kind("one of " + ", ".join(values), lambda v: v in values)
-
-
-def list_of(kind: Kind) -> Kind:
-    return Kind(f"a list of {kind.what}", lambda v: isinstance(v, list) and all(kind.test(x) for x in v))
-
-
-def map_of(kind: Kind) -> Kind:
-    return Kind(f"a table of {kind.what}", lambda v: isinstance(v, dict) and all(kind.test(x) for x in v.values()))
-
-
-GRANT_STATE = choice(*GRANT_STATES)
-APPOP_MODE = choice(*catalog.APPOP_MODES)
-
-Schema = dict[str, "Kind | Schema | list[Schema]"]
-
-USER_SCHEMA: Schema = {
-    "id": USER_ID,
-    "kind": choice(*(k.value for k in UserKind)),
-    "name": STR,
-    "flags": INT,
-    "running": BOOL,
-    "shell_access": BOOL,
-    "lock": choice(*(c.value for c in Credential)),
-    "accounts": map_of(AGE),
-    "contacts": map_of(AGE),
-    "backup": BOOL,
-    "backup_activated": BOOL,
-    "secure_settings": map_of(STR),
-    "system_settings": map_of(STR),
-}
-
-APP_SCHEMA: Schema = {
-    "package": PACKAGE,
-    "users": list_of(USER_ID),
-    "installer": STR,
-    "initiating_installer": STR,
-    "originating_installer": STR,
-    "version_name": STR,
-    "version_code": INT,
-    "min_sdk": INT,
-    "target_sdk": INT,
-    "first_install_days_ago": AGE,
-    "last_update_days_ago": AGE,
-    "contacts": GRANT_STATE,
-    "permissions": map_of(GRANT_STATE),
-    "appops": map_of(APPOP_MODE),
-    "media_layout": choice("scoped", "legacy", "both", "none"),
-    "media_hidden": BOOL,
-    "media_files": AGE,
-}
-
-PERSONA_SCHEMA: Schema = {
-    "name": STR,
-    "description": STR,
-    "device": {
-        "oem": choice(*(o.value for o in Oem)),
-        "android": choice(*RELEASES),
-        "manufacturer": STR,
-        "brand": STR,
-        "model": STR,
-        "device": STR,
-        "product": STR,
-        "security_patch_age_days": AGE,
-        "encrypted": BOOL,
-        "crypto_type": choice("file", "block"),
-        "props": map_of(STR),
-    },
-    "users": [USER_SCHEMA],
-    "apps": [APP_SCHEMA],
-    "backup": {"transport": choice("gms", "local", "seedvault", "none")},
-    "settings": {"global": map_of(STR)},
-    "device_policy": {"device_owner": COMPONENT, "device_owner_user": USER_ID, "profile_owners": map_of(COMPONENT)},
-    "oem": {catalog_key: BOOL for catalog_key in ("usb_debugging_security", "permission_monitoring_disabled")},
-    "faults": {
-        "latency_scale": NUMBER,
-        "drop_after_commands": INT,
-        "drop_mid_output_at": INT,
-        "hang_at_command": INT,
-        "hang_on": STR,
-        "unauthorized": BOOL,
-        "offline": BOOL,
-        "shell_v2": BOOL,
-    },
-}
-
-_REQUIRED = {"": ("name", "device"), "device": ("oem", "android"), "users": ("id", "kind"), "apps": ("package",)}
-
-
-def validate(data: dict[str, Any], schema: Schema, source: str, path: str = "") -> None:
-    """Raise PersonaError for the first unknown key, missing required key or wrongly typed value."""
-    for required in _REQUIRED.get(path.split("[")[0], ()):
-        if required not in data:
-            raise PersonaError(source, _join(path, required), "a value (required)")
-    for key, value in data.items():
-        where = _join(path, key)
-        spec = schema.get(key)
-        if spec is None:
-            raise PersonaError(source, where, "one of the keys " + ", ".join(schema), "unknown key")
-        if isinstance(spec, Kind):
-            if not spec.test(value):
-                raise PersonaError(source, where, spec.what, value)
-        elif isinstance(spec, list):
-            if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-                raise PersonaError(source, where, "an array of tables ([[" + where + "]])", value)
-            for index, item in enumerate(value):
-                validate(item, spec[0], source, f"{where}[{index}]")
-        elif not isinstance(value, dict):
-            raise PersonaError(source, where, "a table", value)
-        else:
-            validate(value, spec, source, where)
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _check_semantics(data: dict[str, Any], source: str) -> None:
-    """What the schema cannot say: one system user 0, unique ids, apps only in existing users."""
-    users = data.get("users", [{"id": 0, "kind": "system"}])
-    ids = [u["id"] for u in users]
-    if 0 not in ids:
-        raise PersonaError(source, "users", "a user with id = 0")
-    if len(set(ids)) != len(ids):
-        raise PersonaError(source, "users", "unique user ids", ids)
-    for index, app in enumerate(data.get("apps", [])):
-        for user_id in app.get("users", [0]):
-            if user_id not in ids:
-                raise PersonaError(source, f"apps[{index}].users", f"ids of declared users {ids}", user_id)
-        for name in app.get("permissions", {}):
-            if full_permission_name(name) not in catalog.RUNTIME_PERMISSIONS:
-                raise PersonaError(source, f"apps[{index}].permissions.{name}", "a runtime permission")
-        for op in app.get("appops", {}):
-            if op not in catalog.known_ops(99):
-                raise PersonaError(source, f"apps[{index}].appops.{op}", "an app-op name like READ_CONTACTS")
-
 
 # --- persona -------------------------------------------------------------------------------------
 
@@ -240,7 +70,7 @@ class Persona:
     data: dict[str, Any] = field(repr=False)
     source: str = ""
 
-    def instantiate(self, serial: str, now: datetime) -> "AndroidPhone":
+    def instantiate(self, serial: str, now: datetime) -> AndroidPhone:
         from wa_harden.virtual.android.phone import AndroidPhone
 
         state, fs = build(self.data, serial, now)
@@ -257,21 +87,15 @@ def load_persona(name_or_path: str | Path) -> Persona:
     if path.suffix != ".toml":
         path = PERSONA_DIR / f"{name_or_path}.toml"
         if not path.is_file():
-            raise PersonaError(str(name_or_path), "name", "a shipped persona: " + ", ".join(list_personas()))
+            shipped = ", ".join(list_personas())
+            raise PersonaError(str(name_or_path), "name", f"expected a shipped persona: {shipped}")
     source = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PersonaError(source, "file", "an existing persona file") from None
-    except tomllib.TOMLDecodeError as error:
-        raise PersonaError(source, "toml", f"valid TOML ({error})") from None
-    return persona_from_data(data, source)
+    return persona_from_data(persona_checker(source).read(path), source)
 
 
 def persona_from_data(data: dict[str, Any], source: str = "<persona>") -> Persona:
     """Validate already-parsed persona data (a TOML document as a dict) into a Persona."""
-    validate(data, PERSONA_SCHEMA, source)
-    _check_semantics(data, source)
+    validate_persona(data, source)
     faults = FaultConfig(**data.get("faults", {}))
     return Persona(name=data["name"], description=data.get("description", ""), faults=faults, data=data, source=source)
 
@@ -315,10 +139,10 @@ def build(data: dict[str, Any], serial: str, now: datetime) -> tuple[AndroidStat
         crypto_type=device.get("crypto_type", "file" if sdk >= 28 else "block") if encrypted else "",
         extra_props=props,
     )
-    users = _build_users(data.get("users", [{"id": 0, "kind": "system"}]), sdk)
+    users = _build_users(data.get("users", DEFAULT_USERS), sdk)
     state = AndroidState(build=build_info, users=users, packages={}, now=now)
     _add_system_packages(state, rng)
-    _configure_users(state, data.get("users", [{"id": 0, "kind": "system"}]), now)
+    _configure_users(state, data.get("users", DEFAULT_USERS), now)
     _configure_backup(state, data.get("backup", {}).get("transport", "gms"))
     state.settings_global.update(
         {"adb_enabled": "1", "development_settings_enabled": "1", "device_provisioned": "1", "stay_on_while_plugged_in": "0"}
@@ -336,7 +160,7 @@ def build(data: dict[str, Any], serial: str, now: datetime) -> tuple[AndroidStat
     return state, fs
 
 
-def _build_users(entries: list[dict[str, Any]], sdk: int) -> dict[int, User]:
+def _build_users(entries: Sequence[Mapping[str, Any]], sdk: int) -> dict[int, User]:
     users: dict[int, User] = {}
     for entry in sorted(entries, key=lambda e: e["id"]):
         kind = UserKind(entry["kind"])
@@ -351,7 +175,7 @@ def _build_users(entries: list[dict[str, Any]], sdk: int) -> dict[int, User]:
     return users
 
 
-def _configure_users(state: AndroidState, entries: list[dict[str, Any]], now: datetime) -> None:
+def _configure_users(state: AndroidState, entries: Sequence[Mapping[str, Any]], now: datetime) -> None:
     for entry in entries:
         user_id = entry["id"]
         system = entry["kind"] == UserKind.SYSTEM

@@ -1,0 +1,201 @@
+"""The persona schema: what a persona TOML file may say, checked before any phone is built.
+
+The schema is declarative (:mod:`wa_harden.tomlcheck`); what it cannot say (one system user 0,
+unique user ids, apps only in declared users, known permission and app-op names) is checked by
+:func:`validate_persona` after it.  Every problem names the file and the key path
+(``apps[0].permissions.READ_CONTACTS``) and says what was expected.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from wa_harden.errors import ExitStatus, WaHardenError
+from wa_harden.tomlcheck import (
+    Checker,
+    Kind,
+    ListOf,
+    MapOf,
+    Table,
+    choice,
+    has_kind,
+    join,
+)
+from wa_harden.virtual.android import catalog
+from wa_harden.virtual.android.catalog import GRANT_STATES, full_permission_name
+from wa_harden.virtual.android.state import RELEASES, Credential, Oem, UserKind
+
+_PACKAGE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$")
+_COMPONENT_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*/[A-Za-z0-9_.$]+$")
+
+
+class PersonaError(WaHardenError, ValueError):
+    """A persona file is invalid: names the file, the key path and what was expected.
+
+    Also a ValueError, so callers that caught ValueError before keep working.
+    """
+
+    exit_status = ExitStatus.USAGE
+
+    def __init__(self, source: str, key: str, problem: str) -> None:
+        where = f"{source}: {key}" if key else source
+        super().__init__(f"{where}: {problem}")
+        self.source = source
+        self.key = key
+        self.problem = problem
+
+
+# --- kinds ---------------------------------------------------------------------------------------
+
+
+def _matching(pattern: re.Pattern[str], what: str) -> Kind:
+    return Kind(what, lambda v: isinstance(v, str) and bool(pattern.match(v)))
+
+
+STR = Kind.of(str)
+INT = Kind.of(int)
+BOOL = Kind.of(bool)
+NUMBER = Kind.of(float)  # an integer is a number too
+AGE = Kind("a non-negative integer (days)", lambda v: has_kind(v, int) and v >= 0)
+USER_ID = Kind("a user id (integer 0-9999)", lambda v: has_kind(v, int) and 0 <= v <= 9999)
+PACKAGE = _matching(_PACKAGE_RE, "an Android package name")
+COMPONENT = _matching(_COMPONENT_RE, "a component like com.example.mdm/.AdminReceiver")
+GRANT_STATE = choice(*GRANT_STATES)
+APPOP_MODE = choice(*catalog.APPOP_MODES)
+
+# --- tables --------------------------------------------------------------------------------------
+
+USER_SCHEMA = Table(
+    {
+        "id": USER_ID,
+        "kind": choice(*(k.value for k in UserKind)),
+        "name": STR,
+        "flags": INT,
+        "running": BOOL,
+        "shell_access": BOOL,
+        "lock": choice(*(c.value for c in Credential)),
+        "accounts": MapOf(AGE),
+        "contacts": MapOf(AGE),
+        "backup": BOOL,
+        "backup_activated": BOOL,
+        "secure_settings": MapOf(STR),
+        "system_settings": MapOf(STR),
+    },
+    required=("id", "kind"),
+    what="every user",
+)
+
+APP_SCHEMA = Table(
+    {
+        "package": PACKAGE,
+        "users": ListOf(USER_ID),
+        "installer": STR,
+        "initiating_installer": STR,
+        "originating_installer": STR,
+        "version_name": STR,
+        "version_code": INT,
+        "min_sdk": INT,
+        "target_sdk": INT,
+        "first_install_days_ago": AGE,
+        "last_update_days_ago": AGE,
+        "contacts": GRANT_STATE,
+        "permissions": MapOf(GRANT_STATE),
+        "appops": MapOf(APPOP_MODE),
+        "media_layout": choice("scoped", "legacy", "both", "none"),
+        "media_hidden": BOOL,
+        "media_files": AGE,
+    },
+    required=("package",),
+    what="every app",
+)
+
+DEVICE_SCHEMA = Table(
+    {
+        "oem": choice(*(o.value for o in Oem)),
+        "android": choice(*RELEASES),
+        "manufacturer": STR,
+        "brand": STR,
+        "model": STR,
+        "device": STR,
+        "product": STR,
+        "security_patch_age_days": AGE,
+        "encrypted": BOOL,
+        "crypto_type": choice("file", "block"),
+        "props": MapOf(STR),
+    },
+    required=("oem", "android"),
+    what="the [device] table",
+)
+
+PERSONA_SCHEMA = Table(
+    {
+        "name": STR,
+        "description": STR,
+        "device": DEVICE_SCHEMA,
+        "users": ListOf(USER_SCHEMA),
+        "apps": ListOf(APP_SCHEMA),
+        "backup": Table({"transport": choice("gms", "local", "seedvault", "none")}),
+        "settings": Table({"global": MapOf(STR)}),
+        "device_policy": Table(
+            {
+                "device_owner": COMPONENT,
+                "device_owner_user": USER_ID,
+                "profile_owners": MapOf(COMPONENT),
+            }
+        ),
+        "oem": Table({"usb_debugging_security": BOOL, "permission_monitoring_disabled": BOOL}),
+        "faults": Table(
+            {
+                "latency_scale": NUMBER,
+                "drop_after_commands": INT,
+                "drop_mid_output_at": INT,
+                "hang_at_command": INT,
+                "hang_on": STR,
+                "unauthorized": BOOL,
+                "offline": BOOL,
+                "shell_v2": BOOL,
+            }
+        ),
+    },
+    required=("name", "device"),
+    what="a persona",
+)
+
+DEFAULT_USERS: tuple[dict[str, Any], ...] = ({"id": 0, "kind": "system"},)
+
+
+# --- validation ----------------------------------------------------------------------------------
+
+
+def persona_checker(source: str) -> Checker:
+    """A checker whose problems are :class:`PersonaError` naming ``source``."""
+    return Checker(source, PersonaError)
+
+
+def validate_persona(data: dict[str, Any], source: str) -> None:
+    """Raise PersonaError for the first unknown key, missing key, wrong value or inconsistency."""
+    check = persona_checker(source)
+    check.check(data, PERSONA_SCHEMA, "")
+    _check_semantics(check, data)
+
+
+def _check_semantics(check: Checker, data: dict[str, Any]) -> None:
+    """What the schema cannot say: one system user 0, unique ids, apps only in existing users."""
+    users = data.get("users", DEFAULT_USERS)
+    ids = [u["id"] for u in users]
+    if 0 not in ids:
+        check.fail("users", "expected a user with id = 0")
+    if len(set(ids)) != len(ids):
+        check.fail("users", f"expected unique user ids, got {ids!r}")
+    for index, app in enumerate(data.get("apps", [])):
+        key = f"apps[{index}]"
+        for user_id in app.get("users", [0]):
+            if user_id not in ids:
+                check.fail(join(key, "users"), f"expected ids of declared users {ids}, got {user_id!r}")
+        for name in app.get("permissions", {}):
+            if full_permission_name(name) not in catalog.RUNTIME_PERMISSIONS:
+                check.fail(join(key, "permissions", name), "expected a runtime permission")
+        for op in app.get("appops", {}):
+            if op not in catalog.known_ops(99):
+                check.fail(join(key, "appops", op), "expected an app-op name like READ_CONTACTS")
