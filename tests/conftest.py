@@ -63,3 +63,10 @@ def adb_server(tmp_path_factory, _isolated_environment):
 
     with PrivateAdbServer(home=tmp_path_factory.mktemp("adb-home")) as server:
         yield server
+
+
+def pytest_collection_modifyitems(items):
+    """Every test that needs the real adb server is end to end: `pytest -m "not e2e"` skips them."""
+    for item in items:
+        if "adb_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.e2e)

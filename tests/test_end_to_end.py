@@ -289,3 +289,23 @@ def test_check_replay_of_a_timed_out_capture_exits_3_with_the_live_message(adb_s
     live_device, replay_device = (json.loads(r.stdout)["devices"][0] for r in (live, replay))
     assert live_device["message"] == replay_device["message"]
     assert "did not answer within 3 s" in replay_device["message"]
+
+
+def test_an_incomplete_capture_never_replaces_a_complete_one_unless_forced(adb_server, phones, tmp_path):
+    healthy = phones("hardened")
+    path = tmp_path / "phone.json"
+    assert run_cli(adb_server, "capture", "-s", healthy.serials[0], "-o", str(path)).exit_code == 0
+    complete = path.read_text()
+    healthy.phone(healthy.serials[0]).with_faults(hang_on="dumpsys account")
+    kept = run_cli(adb_server, "capture", "-s", healthy.serials[0], "-o", str(path), "--timeout", "2")
+    assert kept.exit_code == 3 and "is kept (--force replaces it)" in kept.stderr
+    assert path.read_text() == complete
+    forced = run_cli(adb_server, "capture", "-s", healthy.serials[0], "-o", str(path), "--timeout", "2", "--force")
+    assert forced.exit_code == 3 and json.loads(path.read_text())["incomplete"] == "timeout"
+
+
+def test_capture_of_several_phones_is_refused_clearly(adb_server, phones, tmp_path):
+    fleet = phones("hardened", "hardened")
+    got = run_cli(adb_server, "capture", "-s", fleet.serials[0], "-s", fleet.serials[1], "-o", str(tmp_path / "x.json"))
+    assert got.exit_code == 2 and "one phone" in got.stderr
+    assert not (tmp_path / "x.json").exists()
