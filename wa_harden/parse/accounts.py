@@ -12,7 +12,7 @@ from collections import Counter
 from wa_harden.facts import AccountSummary, Known
 from wa_harden.parse.common import explain_failure, split_lines
 
-_USER_RE = re.compile(r"^User UserInfo\{(\d+):.*\}:?\s*$")
+_USER_RE = re.compile(r"^User UserInfo\{(\d{1,9}):.*\}:?\s*$")
 _LISTING_RE = re.compile(r"^Accounts:\s*\d*\s*$")
 _ACCOUNT_PREFIX = "Account {name="
 _TYPE_SEPARATOR = ", type="

@@ -25,8 +25,8 @@ from wa_harden.parse.common import (
 )
 
 _PACKAGE_RE = re.compile(r"^Package \[([^\]]+)\] \(")
-_USER_RE = re.compile(r"^User (\d+):(.*)$")
-_APP_ID_RE = re.compile(r"^(?:appId|userId)=(\d+)")
+_USER_RE = re.compile(r"^User (\d{1,9}):(.*)$")
+_APP_ID_RE = re.compile(r"^(?:appId|userId)=(\d{1,10})\b")
 _GRANT_RE = re.compile(r"^([^\s:]+): granted=(true|false)\b(.*)$")
 _FLAGS_RE = re.compile(r"flags=\[([^\]]*)\]")
 _REQUESTED_RE = re.compile(r"^[^\s:,]+")

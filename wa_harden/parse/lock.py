@@ -16,9 +16,9 @@ from wa_harden.parse.common import explain_failure, split_lines
 _SECTION = "User State:"
 _LEGACY_SECTION = "Current lock settings service state:"
 _HEADER_RE = re.compile(r"^\S[^=]*:$")  # a top-level section header: "Storage:", "StrongAuth:"
-_USER_RE = re.compile(r"^User (\d+):?$")
+_USER_RE = re.compile(r"^User (\d{1,9}):?$")
 _CREDENTIAL_RE = re.compile(r"^CredentialType:\s*(.*)$")
-_QUALITY_RE = re.compile(r"^Quality:\s*(-?\d+)$")
+_QUALITY_RE = re.compile(r"^Quality:\s*(-?\d{1,10})$")
 
 _CREDENTIALS = {
     "none": CredentialType.NONE,

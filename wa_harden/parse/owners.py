@@ -13,13 +13,13 @@ from wa_harden.parse.common import explain_failure, indent_of, split_lines
 
 _NO_OWNERS = ("no owners", "none")
 _COUNT_RE = re.compile(r"^\d+ owners?:$")
-_LIST_LINE_RE = re.compile(r"^User\s+(\d+):\s*admin=([^,\s]+)(.*)$")
+_LIST_LINE_RE = re.compile(r"^User\s+(\d{1,9}):\s*admin=([^,\s]+)(.*)$")
 _PARENT_RE = re.compile(r"ManagedProfileOwner", re.IGNORECASE)
 
 _COMPONENT_RE = re.compile(r"ComponentInfo\{([^}]+)\}")
-_DEVICE_OWNER_RE = re.compile(r"^Device Owner(?: \(User (\d+)\))?:\s*(.*)$")
-_PROFILE_OWNER_RE = re.compile(r"^Profile Owner \(User (\d+)\):\s*(.*)$")
-_USER_ID_RE = re.compile(r"^User ID:\s*(\d+)")
+_DEVICE_OWNER_RE = re.compile(r"^Device Owner(?: \(User (\d{1,9})\))?:\s*(.*)$")
+_PROFILE_OWNER_RE = re.compile(r"^Profile Owner \(User (\d{1,9})\):\s*(.*)$")
+_USER_ID_RE = re.compile(r"^User ID:\s*(\d{1,9})\b")
 _ADMIN_RE = re.compile(r"^admin=(.*)$")
 _DUMP_MARKERS = ("Device Policy Manager", "Enabled Device Admins")
 

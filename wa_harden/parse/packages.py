@@ -13,8 +13,8 @@ from wa_harden.facts import Known, ListedPackage
 from wa_harden.parse.common import explain_failure, none_if_null, split_lines
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*$")
-_NUMBER_RE = re.compile(r"^-?\d+$")
-_UIDS_RE = re.compile(r"^\d+(?:,\d+)*$")
+_NUMBER_RE = re.compile(r"^-?\d{1,19}$")
+_UIDS_RE = re.compile(r"^\d{1,10}(?:,\d{1,10})*$")
 _INSTALLER_RE = re.compile(r"^\S+$")
 _PREFIX = "package:"
 

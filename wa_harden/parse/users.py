@@ -13,9 +13,9 @@ from wa_harden.facts import AndroidUser, Known, UserKind
 from wa_harden.parse.common import explain_failure, split_lines
 
 # UserInfo{<id>:<name>:<hex flags>}; the name may itself contain ':' (so: greedy up to the last).
-_USERINFO_RE = re.compile(r"UserInfo\{(\d+):(.*):([0-9a-fA-F]+)\}(.*)$")
+_USERINFO_RE = re.compile(r"UserInfo\{(\d{1,9}):(.*):([0-9a-fA-F]{1,16})\}(.*)$")
 # -v (Android 11+): "0: id=0, name=Owner, type=full.SYSTEM, flags=ADMIN|FULL|... (running)"
-_VERBOSE_RE = re.compile(r"\bid=(\d+), name=(.*?), type=([\w.]+)(?:, flags=([\w|]*))?(.*)$")
+_VERBOSE_RE = re.compile(r"\bid=(\d{1,9}), name=(.*?), type=([\w.]+)(?:, flags=([\w|]*))?(.*)$")
 
 FLAG_PRIMARY = 0x1
 FLAG_GUEST = 0x4
