@@ -792,3 +792,10 @@ def test_audit_batch_with_markers(fs: VirtualFS) -> None:
         "find: /storage/emulated/0/Android/media/com.whatsapp/WhatsApp/Media: No such file or directory\n"
         "@@2 1\n"
     )
+
+
+def test_for_with_an_expansion_as_its_name_is_a_syntax_error_not_a_crash():
+    for script in ("for $x in a; do echo $x; done", "for $(echo x) in a; do :; done"):
+        outcome = run(VirtualFS(), script, BUILTINS)
+        assert outcome.status == 1
+        assert b"for: bad identifier" in b"".join(e.data for e in outcome.events if isinstance(e, Output))
