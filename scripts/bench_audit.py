@@ -47,15 +47,18 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--persona", default="fresh-noncompliant")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as home, PrivateAdbServer(home=home) as server:
-        with VirtualPhones(args.persona, count=args.phones, adb_port=server.port, latency_scale=1.0,
-                           start_server=False) as fleet:
-            address = ServerAddress("127.0.0.1", server.port)
-            fast, slow = [], []
-            for _ in range(args.repeat):
-                fast.append(batched(address, fleet.serials))
-                slow.append(naive(address, fleet.serials))
-            sessions = [fleet.phone(s).counters.shell_sessions for s in fleet.serials]
+    with (
+        tempfile.TemporaryDirectory() as home,
+        PrivateAdbServer(home=home) as server,
+        VirtualPhones(args.persona, count=args.phones, adb_port=server.port, latency_scale=1.0,
+                      start_server=False) as fleet,
+    ):
+        address = ServerAddress("127.0.0.1", server.port)
+        fast, slow = [], []
+        for _ in range(args.repeat):
+            fast.append(batched(address, fleet.serials))
+            slow.append(naive(address, fleet.serials))
+        sessions = [fleet.phone(s).counters.shell_sessions for s in fleet.serials]
     commands = len(collect.round_one())
     print(f"persona {args.persona}, {args.phones} phone(s), {commands} commands per audit, "
           f"{args.repeat} run(s), latency_scale 1")

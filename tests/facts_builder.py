@@ -7,7 +7,7 @@ that other tests import ``corpus_files`` from.  Only synthetic values; no names 
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from wa_harden.commands import WHATSAPP, WHATSAPP_BUSINESS
@@ -30,12 +30,12 @@ from wa_harden.facts import (
     PackageDump,
     PackageUserState,
     PermissionGrant,
+    Unknown,
     UserFacts,
     UserKind,
-    Unknown,
 )
 
-OBSERVED_AT = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+OBSERVED_AT = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 SERIAL = "TEST0001"
 READ_CONTACTS = "android.permission.READ_CONTACTS"
 WRITE_CONTACTS = "android.permission.WRITE_CONTACTS"

@@ -7,8 +7,8 @@ logic is tested with these; the whole path (adb server, adbutils) is tested end 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Sequence
 
 from wa_harden.device.base import AttachedDevice, ServerAddress, ShellResult
 from wa_harden.facts import Gap

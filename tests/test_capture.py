@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import codecs
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from wa_harden.capture import Capture, CommandRecord, dumps, read_capture
-from wa_harden.output import write_atomic
 from wa_harden.errors import CaptureFileError
+from wa_harden.output import write_atomic
 
 CAPTURE = Capture(
     serial="127.0.0.1:40001",
-    captured_at=datetime(2026, 11, 2, 9, 30, tzinfo=timezone.utc),
+    captured_at=datetime(2026, 11, 2, 9, 30, tzinfo=UTC),
     commands=(CommandRecord("getprop ro.build.version.sdk", "34\n", 0),
               CommandRecord("bmgr enabled", "Backup Manager currently enabled\n", None)),
     device={"model": "Pixel 7"},

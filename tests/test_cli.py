@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from clirun import run
 from wa_harden import commands as cmd
@@ -54,7 +54,7 @@ def test_unknown_check_id_suggests_the_closest(tmp_path):
 
 
 def _capture(commands):
-    return Capture("R58M00001", datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc),
+    return Capture("R58M00001", datetime(2026, 11, 20, 9, 0, tzinfo=UTC),
                    tuple(CommandRecord(c, o, 0) for c, o in commands))
 
 

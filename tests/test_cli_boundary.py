@@ -12,7 +12,8 @@ import stat
 import subprocess
 import sys
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -26,7 +27,7 @@ GETPROP = "[ro.build.version.sdk]: [34]\n[ro.build.version.release]: [14]\n"
 @pytest.fixture
 def capture_file(tmp_path):
     path = tmp_path / "phone.json"
-    capture = Capture("R58M00001", datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc),
+    capture = Capture("R58M00001", datetime(2026, 11, 20, 9, 0, tzinfo=UTC),
                       (CommandRecord(cmd.GETPROP, GETPROP, 0),))
     path.write_text(dumps(capture))
     return path
@@ -50,7 +51,8 @@ def test_an_unexpected_exception_exits_70_with_one_line_and_a_crash_log(capture_
     [line] = got.stderr.strip().splitlines()
     assert "internal error (RuntimeError: simulated bug)" in line and "this is a bug in wa-harden" in line
     log = line.split("the traceback is in ", 1)[1].split(";", 1)[0]
-    assert "Traceback" in open(log).read() and "simulated bug" in open(log).read()
+    crash_log = Path(log).read_text()
+    assert "Traceback" in crash_log and "simulated bug" in crash_log
 
 
 @pytest.mark.parametrize("args,message", [
@@ -123,7 +125,7 @@ def test_output_to_a_fifo_is_written_through_not_replaced(capture_file, tmp_path
     fifo = tmp_path / "report.fifo"
     os.mkfifo(fifo)
     received = []
-    reader = threading.Thread(target=lambda: received.append(open(fifo).read()), daemon=True)
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()), daemon=True)
     reader.start()
     got = run("check", "--replay", capture_file, "-f", "json", "-o", fifo)
     reader.join(timeout=30)

@@ -13,7 +13,7 @@ from wa_harden.facts import Gap
 def fake_run(commands, outputs, statuses, batch, cut_after=None):
     """What a phone's shell would print for ``batch.script()``."""
     out = []
-    for index, command in enumerate(commands):
+    for index, _command in enumerate(commands):
         if cut_after is not None and index >= cut_after:
             break
         out.append(f"{batch._begin(index)}\n{outputs[index]}{batch._end(index)}{statuses[index]}@@\n")

@@ -10,6 +10,7 @@ import json
 import subprocess
 
 import pytest
+
 from clirun import run
 from wa_harden import engine
 from wa_harden.capture import dumps, read_capture
@@ -62,7 +63,7 @@ def test_adb_lists_the_phone_with_its_model_and_shell_v2_returns_exit_status(adb
     fleet = phones("fresh-noncompliant")
     serial = fleet.serials[0]
     listing = adb(adb_server, "devices", "-l").stdout
-    line = next(l for l in listing.splitlines() if l.startswith(serial))
+    line = next(row for row in listing.splitlines() if row.startswith(serial))
     assert "device" in line.split() and "model:" in line
     dump = adb(adb_server, "-s", serial, "shell", "dumpsys", "package", "com.whatsapp.w4b")
     assert dump.returncode == 0

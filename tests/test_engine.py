@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -12,11 +12,10 @@ from wa_harden import engine
 from wa_harden.capture import Capture, dumps
 from wa_harden.device.base import ServerAddress
 from wa_harden.errors import DeviceSelectionError, ExitStatus, NoDeviceError
-from wa_harden.model import DeviceStatus
+from wa_harden.model import DeviceStatus, Severity
 from wa_harden.profile import load_profile
-from wa_harden.report.json_report import report_dict
 from wa_harden.report import RunInfo
-from wa_harden.model import Severity
+from wa_harden.report.json_report import report_dict
 
 ADDRESS = ServerAddress("127.0.0.1", 5999)
 PROFILE = load_profile("whatsapp-business-gdpr")
@@ -89,7 +88,7 @@ def test_progress_is_reported_per_phone_as_it_finishes():
 
 
 def test_a_capture_without_output_means_the_phone_was_not_audited():
-    stamp = datetime(2026, 11, 30, tzinfo=timezone.utc)
+    stamp = datetime(2026, 11, 30, tzinfo=UTC)
     timed_out = Capture("S1", stamp, incomplete="timeout", incomplete_detail="no answer", timeout=7.0)
     report = engine.audit_capture(timed_out, PROFILE)
     assert report.status is DeviceStatus.TIMEOUT and report.results == ()

@@ -7,7 +7,7 @@ from a file.  A command missing from the capture leaves its facts unknown with t
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 from typing import Any
 
 from wa_harden import probes
@@ -41,7 +41,7 @@ def facts_from_capture(capture: Capture) -> DeviceFacts:
         known_users.insert(0, AndroidUser(0, UserKind.SYSTEM))
     observed_at = capture.captured_at
     if observed_at.tzinfo is not None:
-        observed_at = observed_at.astimezone(timezone.utc).replace(tzinfo=None)
+        observed_at = observed_at.astimezone(UTC).replace(tzinfo=None)
     return DeviceFacts(
         serial=capture.serial,
         observed_at=observed_at,

@@ -19,9 +19,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from wa_harden import __version__
 from wa_harden.errors import CaptureFileError
@@ -64,7 +65,7 @@ class Capture:
                 return record
         return None
 
-    def extended(self, records: tuple[CommandRecord, ...], cut_short: CutShort | None = None) -> "Capture":
+    def extended(self, records: tuple[CommandRecord, ...], cut_short: CutShort | None = None) -> Capture:
         """This capture plus ``records``; the first reason for being cut short is kept."""
         changes: dict[str, Any] = {"commands": self.commands + records}
         if cut_short is not None and self.incomplete is None:
@@ -89,7 +90,7 @@ class Capture:
         }
 
     @classmethod
-    def from_dict(cls, data: Any, source: str = "capture") -> "Capture":
+    def from_dict(cls, data: Any, source: str = "capture") -> Capture:
         if not isinstance(data, dict):
             raise CaptureFileError(f"{source}: expected a JSON object")
         if data.get("format") != FORMAT:
@@ -114,7 +115,9 @@ class Capture:
             captured_at = datetime.fromisoformat(str(data.get("captured_at")))
         except ValueError:
             raise CaptureFileError(f"{source}: 'captured_at' is not an ISO date-time") from None
-        device = data.get("device") if isinstance(data.get("device"), dict) else {}
+        device = data.get("device")
+        if not isinstance(device, dict):
+            device = {}
         timeout = data.get("timeout")
         if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
                                     or not 0 < timeout < 1e9):
@@ -162,4 +165,4 @@ def read_capture(path: str | os.PathLike[str]) -> Capture:
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)

@@ -19,9 +19,10 @@ import os
 import sys
 import tempfile
 import traceback
-from datetime import datetime, timezone
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -66,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WaHardenError as exc:
         click.echo(f"wa-harden: {exc}", err=True)
         return exc.exit_status
-    except Exception as exc:  # noqa: BLE001 - the one place a bug becomes exit 70
+    except Exception as exc:  # the one place a bug becomes exit 70
         return _internal_error(exc)
     return int(result) if isinstance(result, int) else ExitStatus.COMPLIANT
 
@@ -125,13 +126,13 @@ def _jobs_option(func: Callable[..., Any]) -> Callable[..., Any]:
                         help="Phones handled at the same time.")(func)
 
 
-def _address(adb_host: str | None, adb_port: int | None) -> "ServerAddress":
+def _address(adb_host: str | None, adb_port: int | None) -> ServerAddress:
     from wa_harden.device.base import ServerAddress
 
     return ServerAddress.resolve(adb_host, adb_port)
 
 
-def _live(adb_host: str | None, adb_port: int | None) -> tuple["Connector", "ServerAddress"]:
+def _live(adb_host: str | None, adb_port: int | None) -> tuple[Connector, ServerAddress]:
     """The adb connector and a running server (the bundled one is started if none runs locally)."""
     from wa_harden.device.base import adb_connector
 
@@ -159,10 +160,10 @@ def _emit(text: str, output: str | None) -> None:
 def _run_info(profile_name: str, threshold: Severity) -> Any:
     from wa_harden.report import RunInfo
 
-    return RunInfo(profile_name, threshold, datetime.now(timezone.utc).replace(microsecond=0), __version__)
+    return RunInfo(profile_name, threshold, datetime.now(UTC).replace(microsecond=0), __version__)
 
 
-def _summary(reports: Sequence["DeviceReport"], threshold: Severity, status: int,
+def _summary(reports: Sequence[DeviceReport], threshold: Severity, status: int,
              exit_label: str = "exit") -> None:
     from wa_harden.policy import verdict
 
@@ -173,13 +174,13 @@ def _summary(reports: Sequence["DeviceReport"], threshold: Severity, status: int
     click.echo(f"{len(reports)} {noun}: {', '.join(parts)} ({exit_label} {int(status)})", err=True)
 
 
-def _progress(threshold: Severity, total: int) -> Callable[["Audited", float], None] | None:
+def _progress(threshold: Severity, total: int) -> Callable[[Audited, float], None] | None:
     """One line per phone as it finishes, when there is more than one."""
     if total < 2:
         return None
     from wa_harden.policy import verdict
 
-    def show(audited: "Audited", seconds: float) -> None:
+    def show(audited: Audited, seconds: float) -> None:
         report = audited.report
         model = f" ({report.identity.model})" if report.identity.model else ""
         click.echo(f"  {report.identity.serial}{model}: {verdict(report, threshold).value} in {seconds:.1f} s",
@@ -188,7 +189,7 @@ def _progress(threshold: Severity, total: int) -> Callable[["Audited", float], N
     return show
 
 
-def _crashes(audited: Sequence["Audited"]) -> int | None:
+def _crashes(audited: Sequence[Audited]) -> int | None:
     """Exit 70 after the reports are out, when auditing a phone hit a bug."""
     crashed = [a for a in audited if a.crash is not None]
     if not crashed:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from wa_harden import probes
 from wa_harden.assemble import read_probe
@@ -63,7 +64,7 @@ class Batch:
     nonce: str
 
     @classmethod
-    def of(cls, commands: list[str]) -> "Batch":
+    def of(cls, commands: list[str]) -> Batch:
         return cls(tuple(commands), secrets.token_hex(6))
 
     def _begin(self, index: int) -> str:

@@ -8,8 +8,8 @@ phones through :mod:`wa_harden.fleet`, which owns concurrency and deadlines.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 from wa_harden import collect, fleet
 from wa_harden.assemble import facts_from_capture
@@ -177,7 +177,7 @@ def audit_targets(connector: Connector, targets: Sequence[Target], profile: Prof
             progress(settle(target, outcome), outcome.seconds)
 
     outcomes = fleet.run(targets, one, jobs=jobs, deadline=timeout, observer=observe)
-    return [settle(target, outcome) for target, outcome in zip(targets, outcomes)]
+    return [settle(target, outcome) for target, outcome in zip(targets, outcomes, strict=True)]
 
 
 def describe_devices(connector: Connector, address: ServerAddress, timeout: float,
@@ -196,7 +196,7 @@ def describe_devices(connector: Connector, address: ServerAddress, timeout: floa
 
     devices = list(connector.list_devices(address))
     rows = []
-    for device, outcome in zip(devices, fleet.run(devices, one, jobs=jobs, deadline=timeout)):
+    for device, outcome in zip(devices, fleet.run(devices, one, jobs=jobs, deadline=timeout), strict=True):
         if isinstance(outcome, fleet.Finished):
             rows.append(outcome.value)
         elif isinstance(outcome, fleet.Crashed):

@@ -8,7 +8,7 @@ it was on the day it was taken.
 from __future__ import annotations
 
 import dataclasses
-from typing import Sequence
+from collections.abc import Sequence
 
 from wa_harden.checks import REGISTRY, check_order
 from wa_harden.checks.base import Evaluation

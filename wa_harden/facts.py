@@ -8,9 +8,12 @@ read is an :class:`Unknown` carrying the reason, never a guess: a check that nee
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Mapping, TypeVar, Union
+from typing import TypeAlias, TypeVar
+
+from typing_extensions import TypeIs
 
 T = TypeVar("T")
 
@@ -40,10 +43,11 @@ class Unknown:
         return False
 
 
-Known = Union[T, Unknown]
+Known: TypeAlias = T | Unknown
 
 
-def is_known(value: object) -> bool:
+def is_known(value: Known[T]) -> TypeIs[T]:
+    """True for a value that was read; narrows ``Known[T]`` to ``T``, and to ``Unknown`` when False."""
     return not isinstance(value, Unknown)
 
 

@@ -12,8 +12,9 @@ import queue
 import threading
 import time
 import traceback
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Generic, Sequence, TypeVar, Union
+from typing import Generic, TypeAlias, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -45,7 +46,7 @@ class Abandoned:
     seconds: float
 
 
-Outcome = Union[Finished[R], Crashed, Abandoned]
+Outcome: TypeAlias = Finished[R] | Crashed | Abandoned
 Observer = Callable[[int, T, "Outcome[R]"], None]
 
 
@@ -70,7 +71,7 @@ def run(items: Sequence[T], work: Callable[[T], R], *, jobs: int = DEFAULT_JOBS,
         begin = time.monotonic()
         try:
             result: Outcome[R] = Finished(work(items[index]), time.monotonic() - begin)
-        except BaseException as exc:  # noqa: BLE001 - a bug in one item must not end the others
+        except BaseException as exc:  # a bug in one item must not end the others
             result = Crashed(exc, traceback.format_exc(), time.monotonic() - begin)
         done.put((index, result))
 

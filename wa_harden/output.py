@@ -12,11 +12,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from wa_harden.errors import OutputFileError
 
@@ -90,10 +91,8 @@ def write_atomic(path: str | os.PathLike[str], text: str, mode: int | None = Non
         os.replace(tmp, target)
         _fsync_dir(directory)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 

@@ -7,7 +7,7 @@ process exit code.
 from __future__ import annotations
 
 import enum
-from typing import Sequence
+from collections.abc import Sequence
 
 from wa_harden.errors import ExitStatus
 from wa_harden.model import DeviceReport, DeviceStatus, Outcome, Result, Severity

@@ -14,8 +14,9 @@ by the rule in :data:`FOLDS` (e.g. the owners: ``dpm list-owners`` where Android
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from wa_harden import commands as cmd
 from wa_harden.facts import Known, Unknown, is_known

@@ -73,7 +73,7 @@ Current Device Policy Manager state:
 Device state cache:
   Device provisioned: true
   Device Owner Type: 0
-"""
+"""  # noqa: W291 - dumpsys prints "Device Owner: " and "Profile Owner (User 10): " with a trailing space
 
 
 def test_device_policy_blocks() -> None:

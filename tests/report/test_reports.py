@@ -5,15 +5,22 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, datetime, timezone
-
+from datetime import UTC, date, datetime
 
 from wa_harden.model import (
-    Area, Attestation, DeviceIdentity, DeviceReport, DeviceStatus, Outcome, Result, Severity, Waiver,
+    Area,
+    Attestation,
+    DeviceIdentity,
+    DeviceReport,
+    DeviceStatus,
+    Outcome,
+    Result,
+    Severity,
+    Waiver,
 )
 from wa_harden.report import Format, RunInfo, Verdict, render, verdict
 
-RUN = RunInfo("whatsapp-business-gdpr", Severity.INFO, datetime(2026, 11, 2, 10, 0, tzinfo=timezone.utc), "0.1.0")
+RUN = RunInfo("whatsapp-business-gdpr", Severity.INFO, datetime(2026, 11, 2, 10, 0, tzinfo=UTC), "0.1.0")
 
 
 def result(check, outcome, severity=Severity.HIGH, area=Area.CONTACTS, **kw):

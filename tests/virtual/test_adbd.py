@@ -16,8 +16,18 @@ import pytest
 
 from wa_harden.virtual import adbd
 from wa_harden.virtual.adbd import (
-    A_AUTH, A_CLSE, A_CNXN, A_OKAY, A_OPEN, A_VERSION, A_WRTE, AUTH_RSAPUBLICKEY, AUTH_SIGNATURE,
-    AUTH_TOKEN, encode_message, parse_service,
+    A_AUTH,
+    A_CLSE,
+    A_CNXN,
+    A_OKAY,
+    A_OPEN,
+    A_VERSION,
+    A_WRTE,
+    AUTH_RSAPUBLICKEY,
+    AUTH_SIGNATURE,
+    AUTH_TOKEN,
+    encode_message,
+    parse_service,
 )
 from wa_harden.virtual.api import STDERR, STDOUT, Fault, FaultConfig, Output, ShellOutcome
 
@@ -60,7 +70,7 @@ class PhoneServer:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
 
-    def __enter__(self) -> "PhoneServer":
+    def __enter__(self) -> PhoneServer:
         self.thread.start()
 
         async def start():

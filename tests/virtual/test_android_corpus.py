@@ -63,7 +63,7 @@ class Shape:
 
 def shape(text: str) -> Shape:
     lines = text.split("\n")
-    start = next(i for i, l in enumerate(lines) if l.lstrip().startswith("Package [") and "Packages:" in "".join(lines[:i]))
+    start = next(i for i, row in enumerate(lines) if row.lstrip().startswith("Package [") and "Packages:" in "".join(lines[:i]))
     indent = len(lines[start]) - len(lines[start].lstrip())
     package = re.search(r"Package \[([^\]]+)\]", lines[start]).group(1)  # type: ignore[union-attr]
     block = []
@@ -72,15 +72,15 @@ def shape(text: str) -> Shape:
             break
         block.append(line)
     level = " " * (indent + 2)  # package-level keys: two deeper than "Package ["
-    keys = {l.strip().split("=", 1)[0] for l in block if l.startswith(level) and not l.startswith(level + " ") and "=" in l}
+    keys = {row.strip().split("=", 1)[0] for row in block if row.startswith(level) and not row.startswith(level + " ") and "=" in row}
     keys = {k.split(" ")[0] for k in keys} & AUDIT_KEYS
-    sections = {l.strip() for l in block if l.strip() in SECTIONS}
-    users = [i for i, l in enumerate(block) if l.strip().startswith("User ") and ":" in l and "=" in l]
+    sections = {row.strip() for row in block if row.strip() in SECTIONS}
+    users = [i for i, row in enumerate(block) if row.strip().startswith("User ") and ":" in row and "=" in row]
     first = next((i for i in users if "installed=true" in block[i]), users[0])
     user_keys = [t.split("=")[0] for t in block[first].split(": ", 1)[1].split() if t.split("=")[0] not in OEM_USER_KEYS]
     end = next((i for i in users if i > first), len(block))
-    sub = {l.strip().split("=", 1)[0] for l in block[first + 1:end] if "=" in l} & USER_SUB_KEYS
-    installer = next((l.split("=", 1)[1].strip() for l in block if l.strip().startswith("installerPackageName=")), None)
+    sub = {row.strip().split("=", 1)[0] for row in block[first + 1:end] if "=" in row} & USER_SUB_KEYS
+    installer = next((row.split("=", 1)[1].strip() for row in block if row.strip().startswith("installerPackageName=")), None)
     return Shape(package, keys, sections, user_keys, sub, None if installer in (None, "null") else installer)
 
 

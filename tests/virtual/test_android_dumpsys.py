@@ -30,7 +30,7 @@ def test_first_install_time_package_level_until_12_then_per_user():
     assert "firstInstallTime" in keys(old, 4)
     new = package_block(phone_for("13"))
     assert "firstInstallTime" not in keys(new, 4)
-    user_part = "\n".join(new[new.index(next(l for l in new if l.startswith("    User 0:"))):])
+    user_part = "\n".join(new[new.index(next(row for row in new if row.startswith("    User 0:"))):])
     assert "      firstInstallTime=" in user_part
 
 
@@ -49,7 +49,7 @@ def test_installer_fields_by_generation():
 
 def test_user_line_keys_grow_with_the_version():
     def user_keys(android: str) -> list[str]:
-        line = next(l for l in package_block(phone_for(android)) if l.startswith("    User 0:"))
+        line = next(row for row in package_block(phone_for(android)) if row.startswith("    User 0:"))
         return [token.split("=")[0] for token in line.split(": ", 1)[1].split()]
 
     assert user_keys("8.1") == ["ceDataInode", "installed", "hidden", "suspended", "stopped", "notLaunched", "enabled", "instant"]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
+from wa_harden import commands as cmd
 from wa_harden.checks.base import (
     CheckSpec,
     Evaluation,
@@ -13,7 +15,6 @@ from wa_harden.checks.base import (
     scan_users,
     user_label,
 )
-from wa_harden import commands as cmd
 from wa_harden.commands import WHATSAPP_PACKAGES
 from wa_harden.facts import DeviceFacts, Known, UserFacts, is_known
 from wa_harden.model import Action, Area, Outcome, Severity, Tier

@@ -9,9 +9,10 @@ audit did.  Whatever it could not observe becomes an ``error`` evaluation carryi
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Callable, Generic, Mapping, TypeVar
+from typing import Any, Generic, TypeVar
 
 from wa_harden.commands import WHATSAPP, WHATSAPP_BUSINESS
 from wa_harden.facts import (
@@ -20,9 +21,9 @@ from wa_harden.facts import (
     Gap,
     Known,
     PackageDump,
+    Unknown,
     UserFacts,
     UserKind,
-    Unknown,
     is_known,
 )
 from wa_harden.model import Action, Area, Outcome, Severity
@@ -252,7 +253,7 @@ def scan_users(facts: DeviceFacts, read: Callable[[UserFacts], Known[T]]) -> Use
             else Unknown(Gap.NOT_CAPTURED, f"no facts for user {user.user_id}")
         )
         if is_known(value):
-            readable.append((user, value))  # type: ignore[arg-type]
+            readable.append((user, value))
         elif value.reason is Gap.USER_RESTRICTED and user.user_id != 0:
             skipped.append(restricted_note(user))
         else:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
+from wa_harden import commands as cmd
 from wa_harden.checks.base import (
     ANDROID_PERMISSION,
     CheckSpec,
@@ -15,7 +17,6 @@ from wa_harden.checks.base import (
     short_permission,
     user_label,
 )
-from wa_harden import commands as cmd
 from wa_harden.commands import WHATSAPP_PACKAGES
 from wa_harden.facts import (
     DeviceFacts,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from wa_harden.checks.base import (
     CheckSpec,
@@ -264,12 +265,10 @@ def _managed(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
     owners = facts.owners
     if not is_known(owners):
         return could_not_read(owners, "the device and profile owners")
-    observed = {
-        "device_owner": owners.device_owner,
-        "profile_owners": {str(uid): admin for uid, admin in sorted(owners.profile_owners.items())},
-    }
+    profile_owners = {str(uid): admin for uid, admin in sorted(owners.profile_owners.items())}
+    observed = {"device_owner": owners.device_owner, "profile_owners": profile_owners}
     if owners.managed:
-        admin = owners.device_owner or next(iter(observed["profile_owners"].values()))
+        admin = owners.device_owner or next(iter(profile_owners.values()))
         return Evaluation(
             Outcome.PASS,
             reason="managed",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 import adbutils
 from adbutils._adb import AdbConnection as _AdbConnection
@@ -25,12 +25,12 @@ SERVER_TIMEOUT = 30.0  # seconds for one request to the adb server itself (listi
 class _Connection(_AdbConnection):
     """adbutils' connection, minus its habit of running `adb start-server` on the default port."""
 
-    def _safe_connect(self):  # type: ignore[override]
+    def _safe_connect(self):
         return self._create_socket()
 
 
 class _Client(adbutils.AdbClient):
-    def make_connection(self, timeout: float | None = None) -> _AdbConnection:  # type: ignore[override]
+    def make_connection(self, timeout: float | None = None) -> _AdbConnection:
         try:
             conn = _Connection(self.host, self.port)
         except adbutils.AdbError as exc:
@@ -139,7 +139,7 @@ class DeviceSession:
                     if not chunk:
                         return ShellResult(bytes(stdout), shell_v2=False)
                     stdout += chunk
-        except socket.timeout:
+        except TimeoutError:
             return ShellResult(bytes(stdout), bytes(stderr), failure=Gap.TIMEOUT, shell_v2=v2,
                                detail=f"no complete answer within {timeout:g} s")
         except (EOFError, ConnectionError, OSError, adbutils.AdbError) as exc:
@@ -160,7 +160,7 @@ class _Reader:
     def _recv(self) -> bytes:
         remaining = self.deadline - time.monotonic()
         if remaining <= 0:
-            raise socket.timeout
+            raise TimeoutError
         self.sock.settimeout(remaining)
         return self.sock.recv(65536)
 
@@ -194,7 +194,7 @@ class AdbConnector:
     def list_devices(self, address: ServerAddress) -> Sequence[AttachedDevice]:
         return list_devices(address)
 
-    def connect(self, address: ServerAddress, serial: str) -> "DeviceSession":
+    def connect(self, address: ServerAddress, serial: str) -> DeviceSession:
         return DeviceSession(address, serial)
 
     def ensure_server(self, address: ServerAddress) -> bool:

@@ -9,8 +9,9 @@ device that stops answering) comes back as data in :class:`ShellResult`.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Protocol
 
 from wa_harden.errors import UsageError
 from wa_harden.facts import Gap
@@ -39,7 +40,7 @@ class ServerAddress:
     port: int = DEFAULT_PORT
 
     @classmethod
-    def resolve(cls, host: str | None = None, port: int | None = None) -> "ServerAddress":
+    def resolve(cls, host: str | None = None, port: int | None = None) -> ServerAddress:
         """Command-line values win, then the variables adb itself reads, then 127.0.0.1:5037.
 
         The environment is validated here, before any adb library is imported (adbutils reads
@@ -55,7 +56,7 @@ class ServerAddress:
         return cls(host or env_host, port or DEFAULT_PORT)
 
     @classmethod
-    def parse(cls, text: str) -> "ServerAddress":
+    def parse(cls, text: str) -> ServerAddress:
         """``HOST:PORT`` (``[v6]:PORT`` for IPv6), as given to ``--server``."""
         host, sep, port = text.rpartition(":")
         if not sep or not host:

@@ -36,7 +36,7 @@ _BANNER_RE = re.compile(
       | .*:\ Permission\ denied$
       | Permission\ denied
       | \*\*\*\ SERVICE\ .*\ TIMEOUT
-    )""",
+    )""",  # noqa: W291 - "cmd:\ " and "sh:\ " end in an escaped space, part of the pattern
     re.VERBOSE,
 )
 _USER_RESTRICTED_RE = re.compile(r"does not have permission to access user -?\d+", re.IGNORECASE)

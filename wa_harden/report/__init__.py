@@ -7,9 +7,9 @@ decided in :mod:`wa_harden.policy`.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Mapping, Sequence
 
 from wa_harden.model import DeviceReport, Outcome, Result, Severity
 from wa_harden.policy import Verdict, counts_against, verdict

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Sequence
+from collections.abc import Sequence
 
 from wa_harden.model import DeviceReport
 from wa_harden.report import RunInfo, verdict

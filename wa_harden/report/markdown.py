@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from wa_harden.model import Area, DeviceReport, Outcome
 from wa_harden.report import RunInfo, counts_against, verdict

@@ -12,12 +12,13 @@ advertises ``shell_v2``.  Anything else is refused as adbd does (CLSE with local
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import struct
 from dataclasses import dataclass
 from typing import Protocol
 
-from wa_harden.virtual.api import STDERR, FaultConfig, Fault, Output, Pause, ShellOutcome
+from wa_harden.virtual.api import STDERR, Fault, FaultConfig, Output, Pause, ShellOutcome
 
 A_SYNC = 0x434E5953
 A_CNXN = 0x4E584E43
@@ -131,7 +132,7 @@ class ConnectionDropped(Exception):
 class _Stream:
     """One open service stream: flow-controlled writes towards the host."""
 
-    def __init__(self, conn: "AdbdConnection", local_id: int, remote_id: int) -> None:
+    def __init__(self, conn: AdbdConnection, local_id: int, remote_id: int) -> None:
         self.conn = conn
         self.local_id = local_id
         self.remote_id = remote_id
@@ -184,10 +185,8 @@ class AdbdConnection:
             self.writer.write(encode_message(command, arg0, arg1, data))
 
     async def drain(self) -> None:
-        try:
+        with contextlib.suppress(ConnectionError):
             await self.writer.drain()
-        except ConnectionError:
-            pass
 
     async def serve(self) -> None:
         try:

@@ -10,8 +10,9 @@ command after a pulled cable never changes the phone's state.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, Sequence, Union
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 if TYPE_CHECKING:  # pragma: no cover
     from wa_harden.virtual.fs import VirtualFS
@@ -32,7 +33,7 @@ class CommandResult:
 class ShellContext:
     """What a command sees: the shared-storage file system, the simulated Android, the caller."""
 
-    fs: "VirtualFS"
+    fs: VirtualFS
     phone: Any  # the simulated Android state; opaque to the shell itself
     uid: int = SHELL_UID
     cwd: str = "/"
@@ -77,7 +78,7 @@ class Pause:
     seconds: float
 
 
-Event = Union[Output, Pause]
+Event: TypeAlias = Output | Pause
 
 
 @dataclass

@@ -11,9 +11,9 @@ toybox/mksh wording.
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Iterator
 
 ROOT_UID = 0
 
@@ -304,7 +304,7 @@ class VirtualFS:
 
     def listdir(self, path: str, *, cwd: str = "/", uid: int = ROOT_UID) -> list[str]:
         """Sorted entry names (``.`` and ``..`` excluded)."""
-        return sorted(self._opendir(path, cwd, uid).node.children)  # type: ignore[union-attr]
+        return sorted(self._opendir(path, cwd, uid).node.children)  # type: ignore[union-attr, arg-type]
 
     def scandir(self, path: str, *, cwd: str = "/", uid: int = ROOT_UID) -> list[tuple[str, FileInfo]]:
         """Sorted ``(name, lstat info)`` of a directory's entries, in one walk."""

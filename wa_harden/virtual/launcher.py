@@ -9,15 +9,17 @@ attached with ``adb connect 127.0.0.1:PORT`` through the adb server's host proto
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import subprocess
 import threading
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from wa_harden.errors import ExitStatus, WaHardenError
 from wa_harden.virtual.adbd import AdbdConnection
@@ -47,7 +49,7 @@ def host_request(host: str, port: int, request: str, timeout: float = 10.0) -> s
             raise LauncherError(f"unexpected answer {status!r} to {request}")
         try:
             return _read_block(sock)
-        except (ConnectionError, socket.timeout, LauncherError):
+        except (TimeoutError, ConnectionError, LauncherError):
             return ""
 
 
@@ -114,7 +116,7 @@ class PrivateAdbServer:
         self.env.pop("ANDROID_ADB_SERVER_PORT", None)
         self.env.pop("ANDROID_SERIAL", None)
 
-    def __enter__(self) -> "PrivateAdbServer":
+    def __enter__(self) -> PrivateAdbServer:
         start_adb_server(self.port, self.env)
         return self
 
@@ -162,7 +164,7 @@ class VirtualPhones:
     def serials(self) -> list[str]:
         return [p.serial for p in self.phones]
 
-    def __enter__(self) -> "VirtualPhones":
+    def __enter__(self) -> VirtualPhones:
         self._thread.start()
         try:
             if self.connect and not server_running(self.adb_host, self.adb_port):
@@ -203,9 +205,9 @@ class VirtualPhones:
         if self.connect:
             answer = host_request(self.adb_host, self.adb_port, f"host:connect:{serial}",
                                   timeout=self.connect_timeout)
-            if "connected to" not in answer and "failed to authenticate" not in answer:
-                if not fault_config.offline:
-                    raise LauncherError(f"adb connect {serial}: {answer}")
+            refused = "connected to" not in answer and "failed to authenticate" not in answer
+            if refused and not fault_config.offline:
+                raise LauncherError(f"adb connect {serial}: {answer}")
             if wait:
                 self._wait_for_states([running])
         return running
@@ -252,10 +254,8 @@ class VirtualPhones:
         raise KeyError(serial)
 
     def disconnect(self, serial: str) -> None:
-        try:
+        with contextlib.suppress(OSError, LauncherError):
             host_request(self.adb_host, self.adb_port, f"host:disconnect:{serial}", timeout=5)
-        except (OSError, LauncherError):
-            pass
 
     def __exit__(self, *exc: object) -> None:
         if self.connect:

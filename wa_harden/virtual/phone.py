@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any
 
-from wa_harden.virtual.api import CommandPlan, FaultConfig, Fault, ShellContext, ShellOutcome
+from wa_harden.virtual.api import CommandPlan, Fault, FaultConfig, ShellContext, ShellOutcome
 from wa_harden.virtual.shell import run_script
 
 
@@ -70,9 +71,9 @@ class VirtualPhone:
         fault: Fault | None = None
         if faults.drop_after_commands is not None and number > faults.drop_after_commands:
             fault = Fault.DROP
-        elif faults.hang_at_command is not None and number == faults.hang_at_command:
-            fault = Fault.HANG
-        elif faults.hang_on and line.startswith(faults.hang_on):
+        elif (faults.hang_at_command is not None and number == faults.hang_at_command) or (
+            faults.hang_on and line.startswith(faults.hang_on)
+        ):
             fault = Fault.HANG
         elif faults.drop_mid_output_at is not None and number == faults.drop_mid_output_at:
             fault = Fault.DROP_MID_OUTPUT
@@ -81,7 +82,7 @@ class VirtualPhone:
         latency = self.android.latency(argv) * faults.latency_scale if faults.latency_scale else 0.0
         return CommandPlan(latency=latency, fault=fault)
 
-    def with_faults(self, **changes: Any) -> "VirtualPhone":
+    def with_faults(self, **changes: Any) -> VirtualPhone:
         """Change faults at run time (e.g. pull the cable after the next command)."""
         self.faults = replace(self.faults, **changes)
         return self

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from wa_harden.virtual.android.catalog import APPOP_MODES, known_ops
 from wa_harden.virtual.android.output import (

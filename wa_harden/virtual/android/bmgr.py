@@ -9,7 +9,7 @@ operation except ``activated`` with ``Error: Backup Manager is not activated for
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from wa_harden.virtual.android.output import JavaError, app_process_exception, ok, security
 from wa_harden.virtual.android.permissions import check_user

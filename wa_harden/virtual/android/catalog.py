@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from wa_harden.virtual.android.state import P, Q, R, S, T, U, Oem, UserKind
+from wa_harden.virtual.android.state import Oem, P, Q, R, S, T, U, UserKind
 
 WHATSAPP = "com.whatsapp"
 WHATSAPP_BUSINESS = "com.whatsapp.w4b"

@@ -6,7 +6,7 @@ prints ``cmd: Can't find service: X`` and exits 20, as the real ``cmd`` does.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from wa_harden.virtual.android.appops import appops_command
 from wa_harden.virtual.android.dpm import dpm_command

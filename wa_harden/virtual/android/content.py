@@ -8,7 +8,7 @@ numbers are synthetic (``Contact 0001``, ``user1@example.com``, ``1555010xxxx``)
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from wa_harden.virtual.android.catalog import account_name, contact_name
 from wa_harden.virtual.android.output import (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from wa_harden.virtual.android.output import fail, lines, ok
 from wa_harden.virtual.android.state import AndroidState, S, T, UserKind

@@ -5,7 +5,7 @@ An unknown service prints ``Can't find service: X`` on stderr and, like the real
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from wa_harden.virtual.android.bmgr import dumpsys_backup
 from wa_harden.virtual.android.catalog import account_name

@@ -16,7 +16,7 @@ start to its last output byte (the adb round trip itself is the transport's busi
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from wa_harden.virtual.android.output import pm_is_java
 

@@ -10,7 +10,7 @@ counter.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from wa_harden.virtual.android.output import UsageError, fail, lines, ok, parse_user, take_option
 from wa_harden.virtual.android.state import AndroidState, Credential, LockScreen, Q, R, T, U

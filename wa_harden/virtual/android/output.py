@@ -13,11 +13,11 @@ fails exactly as its Android generation does:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Sequence
 
-from wa_harden.virtual.api import CommandResult
 from wa_harden.virtual.android.state import O_MR1, R
+from wa_harden.virtual.api import CommandResult
 
 EXIT_JAVA_FAILURE = 255  # Java "return -1" seen through the one-byte exit status
 EXIT_PM_JAVA = 1  # Android 8 Java Pm
@@ -31,7 +31,7 @@ def fail(stderr: str, status: int, stdout: str = "") -> CommandResult:
     return CommandResult(stdout=stdout.encode(), stderr=stderr.encode(), status=status)
 
 
-def lines(rows: Sequence[str]) -> str:
+def lines(rows: Iterable[str]) -> str:
     """Rows as printed by ``println``: each followed by a newline, nothing for no rows."""
     return "".join(f"{row}\n" for row in rows)
 

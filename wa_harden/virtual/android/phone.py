@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 from wa_harden.virtual.android.latency import command_latency
 from wa_harden.virtual.android.state import AndroidState, P, Q, R
@@ -40,7 +41,7 @@ def adbd_features(sdk: int, shell_v2: bool = True) -> list[str]:
 @dataclass
 class AndroidPhone:
     state: AndroidState
-    fs: "VirtualFS"
+    fs: VirtualFS
     faults: FaultConfig = field(default_factory=FaultConfig)
     commands: CommandTable = field(init=False)
 

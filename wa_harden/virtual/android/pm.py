@@ -9,7 +9,7 @@ that refuses the shell makes the whole listing fail.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from wa_harden.virtual.android.catalog import SHELL_PERMISSION_FLAGS
 from wa_harden.virtual.android.dumpsys_package import render_pm_dump
@@ -26,7 +26,7 @@ from wa_harden.virtual.android.output import (
     take_option,
 )
 from wa_harden.virtual.android.permissions import change_flags, change_grant, check_user
-from wa_harden.virtual.android.state import AndroidState, R, T, U
+from wa_harden.virtual.android.state import AndroidState, Package, R, T, U
 from wa_harden.virtual.api import CommandResult, ShellContext
 
 _SHELL_FRAMES = (
@@ -185,13 +185,13 @@ def _list_packages(state: AndroidState, args: list[str]) -> CommandResult:
     return ok(lines(rows))
 
 
-def _listed(package, user_id: int, options: set[str]) -> bool:  # type: ignore[no-untyped-def]
+def _listed(package: Package, user_id: int, options: set[str]) -> bool:
     if package.installed_in(user_id):
         return True
     return "-u" in options and user_id in package.users
 
 
-def _matches(package, options: set[str], user_id: int) -> bool:  # type: ignore[no-untyped-def]
+def _matches(package: Package, options: set[str], user_id: int) -> bool:
     disabled = package.users[user_id].enabled in (2, 3, 4)
     if "-d" in options and not disabled:
         return False

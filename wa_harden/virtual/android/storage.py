@@ -46,7 +46,7 @@ def media_folder_names(package: str) -> list[str]:
 
 
 def build_tree(
-    fs: "VirtualFS",
+    fs: VirtualFS,
     package: str,
     root: str,
     now: datetime,
@@ -80,7 +80,7 @@ def build_tree(
             fs.write_file(f"{media}/{name}/{NOMEDIA}", mtime=now - timedelta(days=30))
 
 
-def _write_media(fs: "VirtualFS", media: str, label: str, now: datetime, count: int) -> None:
+def _write_media(fs: VirtualFS, media: str, label: str, now: datetime, count: int) -> None:
     """A few synthetic received files (``IMG-20261101-WA0001.jpg``) and one sent one per type."""
     for kind, (prefix, ext) in _MEDIA_FILES.items():
         folder = f"{media}/{label} {kind}"
@@ -93,7 +93,7 @@ def _write_media(fs: "VirtualFS", media: str, label: str, now: datetime, count: 
             fs.write_file(f"{folder}/Sent/{prefix}-{when:%Y%m%d}-WA{count + 1:04d}.{ext}", b"\0" * 64, mtime=when)
 
 
-def _write_backups(fs: "VirtualFS", root: str, now: datetime) -> None:
+def _write_backups(fs: VirtualFS, root: str, now: datetime) -> None:
     """WhatsApp's local daily database backups (crypt15 = end-to-end encrypted format)."""
     databases = f"{root}/Databases"
     fs.mkdirs(databases)

@@ -8,6 +8,7 @@ never changes the phone's state.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import posixpath
 import re
@@ -395,10 +396,9 @@ class _Interpreter:
         ctx = self.ctx
         for sink in files:
             if sink.data:
-                try:
+                # removed or refused while the command ran: the write is lost, as on a phone
+                with contextlib.suppress(FsError):
                     ctx.fs.write_file(sink.path, bytes(sink.data), cwd=ctx.cwd, uid=ctx.uid, append=True)
-                except FsError:
-                    pass  # removed or refused while the command ran: the write is lost, as on a phone
                 sink.data.clear()
 
     # --- expansion -----------------------------------------------------------------------------
