@@ -310,3 +310,21 @@ def test_capture_of_several_phones_is_refused_clearly(adb_server, phones, tmp_pa
     got = run_cli(adb_server, "capture", "-s", fleet.serials[0], "-s", fleet.serials[1], "-o", str(tmp_path / "x.json"))
     assert got.exit_code == 2 and "one phone" in got.stderr
     assert not (tmp_path / "x.json").exists()
+
+
+def test_ctrl_c_ends_a_check_while_a_phone_hangs(adb_server, phones):
+    import signal
+    import sys
+
+    fleet = phones("hardened", faults={"hang_on": "getprop"})
+    env = {**adb_server.env, "ANDROID_ADB_SERVER_PORT": str(adb_server.port)}
+    proc = subprocess.Popen([sys.executable, "-m", "wa_harden", "check", "-s", fleet.serials[0], "--timeout", "120"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert "auditing" in proc.stderr.readline()
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=20) == 130  # long before the phone's 120 s deadline
+        assert "interrupted" in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
