@@ -16,7 +16,8 @@ import tempfile
 import time
 
 from wa_harden import collect, engine
-from wa_harden.device.adb import DeviceSession, ServerAddress
+from wa_harden.device.adb import AdbConnector, DeviceSession
+from wa_harden.device.base import ServerAddress
 from wa_harden.profile import load_profile
 from wa_harden.virtual.launcher import PrivateAdbServer, VirtualPhones
 
@@ -24,9 +25,10 @@ from wa_harden.virtual.launcher import PrivateAdbServer, VirtualPhones
 def batched(address: ServerAddress, serials: list[str]) -> float:
     profile = load_profile("whatsapp-business-gdpr")
     started = time.perf_counter()
-    targets = engine.select_targets(address, serials, False)
-    reports = engine.audit_targets(address, targets, profile, (), timeout=120)
-    assert all(r.status.value == "audited" for _c, r in reports)
+    connector = AdbConnector()
+    targets = engine.select_targets(connector, address, serials, False)
+    reports = engine.audit_targets(connector, targets, profile, (), timeout=120)
+    assert all(a.report.status.value == "audited" for a in reports)
     return time.perf_counter() - started
 
 

@@ -10,7 +10,7 @@ import dataclasses
 from datetime import UTC, date, datetime
 from typing import Any
 
-from wa_harden.commands import WHATSAPP, WHATSAPP_BUSINESS
+from wa_harden.commands import USER_SETTING_KEYS, WHATSAPP, WHATSAPP_BUSINESS
 from wa_harden.facts import (
     AccountSummary,
     AndroidUser,
@@ -21,6 +21,7 @@ from wa_harden.facts import (
     ContactStats,
     CredentialType,
     DeviceFacts,
+    FindListing,
     Gap,
     ListedPackage,
     LockState,
@@ -44,6 +45,27 @@ CONTACT_PERMISSIONS = (READ_CONTACTS, WRITE_CONTACTS, GET_ACCOUNTS)
 GOOGLE_TRANSPORT = "com.google.android.gms/.backup.BackupTransportService"
 PLAY_STORE = "com.android.vending"
 SCOPED_ROOT = "/storage/emulated/{user}/Android/media/com.whatsapp.w4b/WhatsApp Business"
+BUSINESS_APK = "/data/app/~~c3ludGhldGlj==/com.whatsapp.w4b-dGVzdA==/base.apk"
+# A notification listener that is part of the system image (Android System Intelligence).
+SYSTEM_LISTENER_PACKAGE = "com.google.android.as"
+SYSTEM_LISTENER = f"{SYSTEM_LISTENER_PACKAGE}/com.google.android.as.NotificationListener"
+SYSTEM_LISTENER_APK = "/product/priv-app/DevicePersonalization/DevicePersonalization.apk"
+# Verified boot green, bootloader locked, release keys: an untouched phone.
+BOOT_PROPS = {
+    "ro.boot.verifiedbootstate": "green",
+    "ro.boot.flash.locked": "1",
+    "ro.build.tags": "release-keys",
+}
+# Per-user settings of a compliant phone: no accessibility service, only the system's own
+# notification listener, message contents hidden on the lock screen, locked 35 s after the last touch.
+COMPLIANT_SETTINGS: dict[str, str | None] = {
+    "secure:enabled_accessibility_services": None,
+    "secure:enabled_notification_listeners": SYSTEM_LISTENER,
+    "secure:lock_screen_show_notifications": "1",
+    "secure:lock_screen_allow_private_notifications": "0",
+    "secure:lock_screen_lock_after_timeout": "5000",
+    "system:screen_off_timeout": "30000",
+}
 
 
 def restricted() -> Unknown:
@@ -76,12 +98,14 @@ def package(
     base = PackageDump(
         package=name,
         app_id=10200,
-        version_code=252000000,
-        version_name="2.25.20.77",
+        version_code=260407112,
+        version_name="2.26.4.71",
         target_sdk=35,
         flags=frozenset({"HAS_CODE", "ALLOW_BACKUP"}),
         last_update_time=datetime(2026, 2, 20, 9, 0),
         installer=PLAY_STORE,
+        initiating_installer=PLAY_STORE,
+        package_source=0,
         requested_permissions=CONTACT_PERMISSIONS + ("android.permission.CAMERA",),
         users={**{uid: user_state(uid) for uid in users}, **{st.user_id: st for st in states}},
     )
@@ -109,16 +133,25 @@ def user_facts(user_id: int = 0, kind: UserKind = UserKind.SYSTEM, **overrides: 
         user=AndroidUser(user_id, kind, running=True),
         packages=(
             ListedPackage(
-                WHATSAPP_BUSINESS, version_code=252000000, installer=PLAY_STORE, uids=(10200,)
+                WHATSAPP_BUSINESS,
+                path=BUSINESS_APK,
+                version_code=260407112,
+                installer=PLAY_STORE,
+                uids=(10200,),
             ),
+            ListedPackage(SYSTEM_LISTENER_PACKAGE, path=SYSTEM_LISTENER_APK, uids=(10150,)),
         ),
         backup=BackupService(enabled=False),
         backup_setting="0",
         appops={WHATSAPP_BUSINESS: (AppOp("READ_CONTACTS", "ignore"),)},
         contacts=ContactStats({"com.google": 120, "local": 5}),
         media=(media_tree(user_id), media_tree(user_id, present=False, layout="legacy")),
+        storage=FindListing(paths=(f"/storage/emulated/{user_id}",)),
+        install_sources=(),
+        settings=dict(COMPLIANT_SETTINGS),
     )
     return dataclasses.replace(base, **overrides)
+
 
 
 def restricted_user_facts(user_id: int, kind: UserKind) -> UserFacts:
@@ -132,11 +165,15 @@ def restricted_user_facts(user_id: int, kind: UserKind) -> UserFacts:
         appops={WHATSAPP: gap, WHATSAPP_BUSINESS: gap},
         contacts=gap,
         media=gap,
+        storage=gap,
+        install_sources=gap,
+        settings={f"{namespace}:{key}": gap for namespace, key in USER_SETTING_KEYS},
     )
 
 
 def make_facts(**overrides: Any) -> DeviceFacts:
-    """A fully compliant phone: Business only, contacts denied, backups off, media hidden."""
+    """A fully compliant phone: Business only, contacts denied, backups off, media hidden, a verified
+    system without root, no install sources or chat readers, previews hidden, auto-lock in time."""
     base = DeviceFacts(
         serial=SERIAL,
         observed_at=OBSERVED_AT,
@@ -148,6 +185,7 @@ def make_facts(**overrides: Any) -> DeviceFacts:
             model="Pixel 8",
             crypto_state="encrypted",
             crypto_type="file",
+            props=dict(BOOT_PROPS),
         ),
         users=(AndroidUser(0, UserKind.SYSTEM, running=True),),
         packages={WHATSAPP: None, WHATSAPP_BUSINESS: package()},
@@ -155,8 +193,16 @@ def make_facts(**overrides: Any) -> DeviceFacts:
         lock={0: LockState(0, CredentialType.PIN, "PIN")},
         accounts={0: AccountSummary(0, {"com.google": 1, "com.whatsapp.w4b": 1})},
         owners=Owners(),
-        global_settings={"package_verifier_enable": "1", "development_settings_enabled": "0"},
+        # Audited over USB: developer options and USB debugging are on while wa-harden runs.
+        global_settings={
+            "package_verifier_enable": "1",
+            "verifier_verify_adb_installs": "1",
+            "development_settings_enabled": "1",
+            "adb_enabled": "1",
+            "adb_wifi_enabled": "0",
+        },
         backup_transports=BackupTransports(current=GOOGLE_TRANSPORT, available=(GOOGLE_TRANSPORT,)),
+        restrictions={0: frozenset()},
     )
     return dataclasses.replace(base, **overrides)
 
@@ -172,6 +218,28 @@ def with_user(facts: DeviceFacts, user: UserFacts) -> DeviceFacts:
 
 def change_user(facts: DeviceFacts, user_id: int, **overrides: Any) -> DeviceFacts:
     return with_user(facts, dataclasses.replace(facts.per_user[user_id], **overrides))
+
+
+def change_settings(facts: DeviceFacts, user_id: int, settings: dict[str, Any]) -> DeviceFacts:
+    """Set some per-user settings (``"secure:KEY"``: a value, None for unset, or an Unknown)."""
+    return change_user(facts, user_id, settings={**facts.per_user[user_id].settings, **settings})
+
+
+def change_global(facts: DeviceFacts, **settings: Any) -> DeviceFacts:
+    """Set some global settings (a value, None for unset, or an Unknown)."""
+    return dataclasses.replace(facts, global_settings={**facts.global_settings, **settings})
+
+
+def change_props(facts: DeviceFacts, **props: str | None) -> DeviceFacts:
+    """Set getprop values by name with ``_`` for ``.`` (``ro_boot_flash_locked``); None removes one."""
+    current = dict(facts.build.props)
+    for name, value in props.items():
+        key = name.replace("_", ".")
+        if value is None:
+            current.pop(key, None)
+        else:
+            current[key] = value
+    return change_build(facts, props=current)
 
 
 def with_package(facts: DeviceFacts, name: str, dump: PackageDump | None | Unknown) -> DeviceFacts:

@@ -94,15 +94,18 @@ def test_replay_and_serial_together_is_a_usage_error(tmp_path):
 
 
 def test_attestations_turn_manual_items_into_passes(tmp_path):
+    from datetime import date, timedelta
+
+    day = (date.today() - timedelta(days=20)).isoformat()  # attestations are judged against today
     capture = tmp_path / "c.json"
     capture.write_text(dumps(_capture([(cmd.GETPROP, "[ro.build.version.sdk]: [34]\n")])))
     attest = tmp_path / "attest.toml"
     attest.write_text('[[attestation]]\ncheck = "org-dpa"\nby = "Data protection officer"\n'
-                      'date = 2026-11-01\nnote = "DPA accepted, copy in the processing records"\n')
+                      f'date = {day}\nnote = "DPA accepted, copy in the processing records"\n')
     got = invoke("check", "--replay", str(capture), "--attestations", str(attest), "--format", "json")
     result = next(r for r in json.loads(got.stdout)["devices"][0]["results"] if r["check"] == "org-dpa")
     assert (result["outcome"], result["reason"]) == ("pass", "attested")
-    assert result["attestation"] == {"by": "Data protection officer", "date": "2026-11-01",
+    assert result["attestation"] == {"by": "Data protection officer", "date": day,
                                      "note": "DPA accepted, copy in the processing records"}
 
 
@@ -114,3 +117,37 @@ def test_output_file_is_written_and_the_summary_goes_to_stderr(tmp_path):
     assert got.stdout == ""
     assert out.read_text().startswith("# wa-harden report")
     assert "1 phone: 1 incomplete (exit 1)" in got.stderr
+
+
+def _attestation_file(tmp_path, day):
+    path = tmp_path / "attest.toml"
+    path.write_text(f'[[attestation]]\ncheck = "org-dpa"\nby = "DPO"\ndate = {day}\nnote = "filed"\n')
+    return path
+
+
+def test_an_attestation_dated_in_the_future_is_refused(tmp_path):
+    from datetime import date, timedelta
+
+    capture = tmp_path / "c.json"
+    capture.write_text(dumps(_capture([(cmd.GETPROP, "[ro.build.version.sdk]: [34]\n")])))
+    tomorrow = date.today() + timedelta(days=1)
+    got = invoke("check", "--replay", str(capture), "--attestations", str(_attestation_file(tmp_path, tomorrow)))
+    assert got.exit_code == 2
+    assert f"attestation[0].date: {tomorrow.isoformat()} is in the future" in got.stderr
+
+
+def test_an_attestation_older_than_the_profile_allows_is_refused(tmp_path):
+    from datetime import date, timedelta
+
+    capture = tmp_path / "c.json"
+    capture.write_text(dumps(_capture([(cmd.GETPROP, "[ro.build.version.sdk]: [34]\n")])))
+    old = date.today() - timedelta(days=400)
+    got = invoke("check", "--replay", str(capture), "--attestations", str(_attestation_file(tmp_path, old)))
+    assert got.exit_code == 2 and "is 400 days old; the profile accepts attestations of at most 365 days" in got.stderr
+    lenient = tmp_path / "lenient.toml"
+    lenient.write_text('[profile]\nname = "lenient"\nextends = "whatsapp-business-gdpr"\n'
+                       '[attestations]\nmax_age_days = 500\n')
+    ok = invoke("check", "--replay", str(capture), "-p", str(lenient), "-f", "json",
+                "--attestations", str(_attestation_file(tmp_path, old)))
+    result = next(r for r in json.loads(ok.stdout)["devices"][0]["results"] if r["check"] == "org-dpa")
+    assert result["outcome"] == "pass"

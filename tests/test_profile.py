@@ -69,7 +69,7 @@ def test_shipped_profiles_validate_as_files() -> None:
 def test_checks_are_in_report_order() -> None:
     ids = list(load_profile(DEFAULT_PROFILE).checks)
     assert ids[0] == "wa-app-current"
-    assert ids[-1] == "org-privacy-notice"
+    assert ids[-1] == "org-retention"
 
 
 def test_unknown_shipped_name_suggests_the_closest() -> None:

@@ -7,12 +7,14 @@ from a file.  A command missing from the capture leaves its facts unknown with t
 
 from __future__ import annotations
 
+import re
 from datetime import UTC
 from typing import Any
 
 from wa_harden import probes
-from wa_harden.capture import Capture
+from wa_harden.capture import Capture, CommandRecord
 from wa_harden.facts import AndroidUser, DeviceFacts, Gap, Known, Unknown, UserFacts, UserKind, is_known
+from wa_harden.parse.common import classify_error
 from wa_harden.probes import Probe, Scope
 
 
@@ -22,6 +24,40 @@ def missing_reason(capture: Capture) -> Gap:
     return reasons.get(capture.incomplete or "", Gap.NOT_CAPTURED)
 
 
+_DUMP_TIMEOUT_RE = re.compile(r"^\*\*\* SERVICE '([^']*)' DUMP TIMEOUT \((\d{1,9})ms\) EXPIRED \*\*\*", re.MULTILINE)
+_SIGNALS = {9: "killed (SIGKILL)", 11: "crashed (segmentation fault)", 6: "aborted", 15: "terminated"}
+
+
+def _status_text(status: int) -> str:
+    if status > 128 and status - 128 in _SIGNALS:
+        return f"was {_SIGNALS[status - 128]}, status {status}"
+    return f"exited with status {status}"
+
+
+def evidence_gap(command: str, record: CommandRecord, probe: Probe) -> Unknown | None:
+    """Why an output cannot be taken as a complete answer, or None when it can.
+
+    A PASS needs evidence: output that a service dump marked as timed out, that a command ended
+    with a failing status, or that ends in the middle of a line (cut short) is unknown, never
+    "nothing found".
+    """
+    text = record.output
+    timed_out = _DUMP_TIMEOUT_RE.search(text)
+    if timed_out:
+        return Unknown(Gap.TIMEOUT, f"`{command}`: dumpsys gave up on the '{timed_out.group(1)}' service after "
+                                    f"{int(timed_out.group(2)) // 1000} s, so its dump is incomplete")
+    if record.exit_code is not None and record.exit_code not in probe.ok_statuses:
+        cause = classify_error(text)
+        if cause is not None:
+            return cause
+        first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+        shown = f": {first[:120]}" if first else " and printed nothing"
+        return Unknown(Gap.COMMAND_FAILED, f"`{command}` {_status_text(record.exit_code)}{shown}")
+    if text and not text.endswith("\n"):
+        return Unknown(Gap.UNPARSEABLE, f"`{command}`: the output ends in the middle of a line (cut short)")
+    return None
+
+
 def read_probe(capture: Capture, probe: Probe, user: int = 0) -> Known[Any]:
     """The fact of one probe (for one user): its outputs parsed, or why they cannot be."""
     outputs = []
@@ -29,6 +65,9 @@ def read_probe(capture: Capture, probe: Probe, user: int = 0) -> Known[Any]:
         record = capture.get(command)
         if record is None:
             return Unknown(missing_reason(capture), f"`{command}` is not in the capture")
+        gap = evidence_gap(command, record, probe)
+        if gap is not None:
+            return gap
         outputs.append(record.output)
     return probe.parse(user, *outputs)
 

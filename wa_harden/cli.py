@@ -5,8 +5,8 @@
 unexpected exception (a bug) prints one line, writes the traceback to a crash log and returns 70.
 
 Exit codes:
-  0   compliant: nothing at or above --fail-on failed or went unchecked
-  1   findings: a check at or above --fail-on failed or could not be checked
+  0   compliant: nothing at or above --fail-on failed, went unchecked or is open (manual items)
+  1   findings: a check at or above --fail-on failed, could not be checked, or is to confirm by hand
   2   usage or profile error, including several phones attached and none chosen
   3   a phone could not be audited (not attached, unauthorized, offline, timed out, cut off)
   70  internal error (a bug in wa-harden; the traceback is in a crash log)
@@ -20,7 +20,7 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,7 @@ from wa_harden import __version__
 from wa_harden.errors import ExitStatus, UsageError, WaHardenError
 from wa_harden.fleet import DEFAULT_JOBS
 from wa_harden.model import Severity
+from wa_harden.policy import Judgement
 from wa_harden.report import REPORTERS, Format
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -39,8 +40,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 EXIT_CODES_HELP = """\b
 Exit codes:
-  0    compliant (nothing at or above --fail-on failed or went unchecked)
-  1    findings at or above --fail-on
+  0    compliant (nothing at or above --fail-on failed, went unchecked
+       or is open: manual items count unless --skip-manual)
+  1    findings or open manual items at or above --fail-on
   2    usage or profile error (also: several phones attached, none chosen)
   3    a device could not be audited (not attached, unauthorized, offline,
        timed out, connection lost)
@@ -157,24 +159,23 @@ def _emit(text: str, output: str | None) -> None:
         click.echo(f"wrote {output}", err=True)
 
 
-def _run_info(profile_name: str, threshold: Severity) -> Any:
+def _run_info(profile_name: str, judgement: Judgement, replayed: bool = False) -> Any:
     from wa_harden.report import RunInfo
 
-    return RunInfo(profile_name, threshold, datetime.now(UTC).replace(microsecond=0), __version__)
+    return RunInfo(profile_name, judgement.fail_on, datetime.now(UTC).replace(microsecond=0), __version__,
+                   skip_manual=judgement.skip_manual, replayed=replayed)
 
 
-def _summary(reports: Sequence[DeviceReport], threshold: Severity, status: int,
-             exit_label: str = "exit") -> None:
-    from wa_harden.policy import verdict
+def _summary(reports: Sequence[DeviceReport], judgement: Judgement, status: int, exit_label: str = "exit") -> None:
+    from wa_harden.policy import VERDICT_ORDER, verdict
 
-    verdicts = [verdict(r, threshold).value for r in reports]
-    parts = [f"{verdicts.count(v)} {v}" for v in ("compliant", "not-compliant", "incomplete", "not-audited")
-             if verdicts.count(v)]
+    verdicts = [verdict(r, judgement) for r in reports]
+    parts = [f"{verdicts.count(v)} {v.value}" for v in VERDICT_ORDER if verdicts.count(v)]
     noun = "phone" if len(reports) == 1 else "phones"
     click.echo(f"{len(reports)} {noun}: {', '.join(parts)} ({exit_label} {int(status)})", err=True)
 
 
-def _progress(threshold: Severity, total: int) -> Callable[[Audited, float], None] | None:
+def _progress(judgement: Judgement, total: int) -> Callable[[Audited, float], None] | None:
     """One line per phone as it finishes, when there is more than one."""
     if total < 2:
         return None
@@ -183,7 +184,7 @@ def _progress(threshold: Severity, total: int) -> Callable[[Audited, float], Non
     def show(audited: Audited, seconds: float) -> None:
         report = audited.report
         model = f" ({report.identity.model})" if report.identity.model else ""
-        click.echo(f"  {report.identity.serial}{model}: {verdict(report, threshold).value} in {seconds:.1f} s",
+        click.echo(f"  {report.identity.serial}{model}: {verdict(report, judgement).value} in {seconds:.1f} s",
                    err=True)
 
     return show
@@ -220,6 +221,8 @@ def cli() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write the report to FILE.")
 @click.option("--fail-on", type=click.Choice([s.value for s in Severity], case_sensitive=False), default="info",
               show_default=True, help="Lowest severity that makes the exit code 1 (default: any failure).")
+@click.option("--skip-manual", is_flag=True,
+              help="Judge the automated checks alone: items to confirm by hand do not count (the report says so).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True, max=86400), default=60.0, show_default=True,
               help="Seconds per phone for the whole audit.")
 @_jobs_option
@@ -228,7 +231,7 @@ def cli() -> None:
 @click.option("--no-color", is_flag=True, help="No colours (also: NO_COLOR set, or output not a terminal).")
 def check(serials: Sequence[str], all_devices: bool, adb_host: str | None, adb_port: int | None,
           profile_name: str, attestations: str | None, fmt: str, output: str | None, fail_on: str,
-          timeout: float, jobs: int, replays: Sequence[str], no_color: bool) -> int:
+          skip_manual: bool, timeout: float, jobs: int, replays: Sequence[str], no_color: bool) -> int:
     """Audit phones (or capture files) against a GDPR hardening profile."""
     from wa_harden import engine
     from wa_harden.capture import read_capture
@@ -240,10 +243,11 @@ def check(serials: Sequence[str], all_devices: bool, adb_host: str | None, adb_p
     if replays and (serials or all_devices):
         raise UsageError("--replay audits files; it cannot be combined with -s/--serial or --all")
     profile = load_profile(profile_name)  # everything is validated before any device is touched
-    attested = load_attestations(attestations) if attestations else ()
+    attested = load_attestations(attestations, date.today(), profile.attestation_max_age_days) \
+        if attestations else ()
     if output is not None and output != "-":
         check_output_path(output, [*replays, *([attestations] if attestations else []), profile.source])
-    threshold = Severity(fail_on.lower())
+    judgement = Judgement(Severity(fail_on.lower()), skip_manual)
     crash = None
     if replays:
         reports = [engine.audit_capture(read_capture(path), profile, attested) for path in replays]
@@ -254,13 +258,13 @@ def check(serials: Sequence[str], all_devices: bool, adb_host: str | None, adb_p
             model = f" ({target.model})" if target.model else ""
             click.echo(f"auditing {target.serial}{model} ...", err=True)
         audited = engine.audit_targets(connector, targets, profile, attested, timeout, jobs,
-                                       progress=_progress(threshold, len(targets)))
+                                       progress=_progress(judgement, len(targets)))
         reports = [a.report for a in audited]
         crash = audited
-    _emit(render(Format(fmt), reports, _run_info(profile.name, threshold),
+    _emit(render(Format(fmt), reports, _run_info(profile.name, judgement, replayed=bool(replays)),
                  color=_use_color(output, no_color)), output)
-    status = exit_status(reports, threshold)
-    _summary(reports, threshold, status)
+    status = exit_status(reports, judgement)
+    _summary(reports, judgement, status)
     internal = _crashes(crash) if crash is not None else None
     return internal if internal is not None else status
 
@@ -450,8 +454,8 @@ def demo(persona: str, fmt: str, latency_scale: float) -> int:
             targets = engine.select_targets(connector, address, fleet.serials, False)
             click.echo(f"auditing {targets[0].serial} ({persona}) through adb on port {server.port} ...", err=True)
             reports = [a.report for a in engine.audit_targets(connector, targets, profile, (), 60.0)]
-    click.echo(render(Format(fmt), reports, _run_info(profile.name, Severity.INFO),
+    judgement = Judgement()
+    click.echo(render(Format(fmt), reports, _run_info(profile.name, judgement),
                       color=_use_color(None, False)), nl=False)
-    _summary(reports, Severity.INFO, exit_status(reports, Severity.INFO),
-             exit_label="`wa-harden check` would exit")
+    _summary(reports, judgement, exit_status(reports, judgement), exit_label="`wa-harden check` would exit")
     return ExitStatus.COMPLIANT

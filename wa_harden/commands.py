@@ -58,13 +58,31 @@ DUMPSYS_LOCK_SETTINGS = "dumpsys lock_settings"  # never `locksettings`: it can 
 DUMPSYS_ACCOUNT = "dumpsys account"
 DPM_LIST_OWNERS = "dpm list-owners"  # Android 12+
 DUMPSYS_DEVICE_POLICY = "dumpsys device_policy"  # every version; the fallback for list-owners
+DUMPSYS_USER = "dumpsys user"  # per-user restrictions a device policy sets (no_install_unknown_sources)
 
-# Global settings the device checks read (Play Protect, developer options).
+# Global settings the device checks read (Play Protect, developer options, USB and Wi-Fi debugging).
 GLOBAL_SETTING_KEYS = (
     "package_verifier_enable",
     "verifier_verify_adb_installs",
     "development_settings_enabled",
+    "adb_enabled",
+    "adb_wifi_enabled",
 )
+
+# Settings read per Android user, as (namespace, key): who can read notifications and the screen,
+# what the lock screen shows, and when the screen locks.
+USER_SETTING_KEYS = (
+    ("secure", "enabled_accessibility_services"),
+    ("secure", "enabled_notification_listeners"),
+    ("secure", "lock_screen_show_notifications"),
+    ("secure", "lock_screen_allow_private_notifications"),
+    ("secure", "lock_screen_lock_after_timeout"),
+    ("system", "screen_off_timeout"),
+)
+
+# Printed after a command whose complete answer may be empty (``cmd && echo END``): an empty or
+# cut output is then told apart from "nothing found", in a live run and in a capture file alike.
+END_MARK = "wa-harden:end"
 
 
 def dumpsys_package(package: str) -> str:
@@ -85,8 +103,20 @@ def settings_get(namespace: str, key: str, user: int | None = None) -> str:
 
 
 def pm_list_packages(user: int) -> str:
-    """WhatsApp packages of one user; the filter is a substring match, so it also finds .w4b."""
-    return f"pm list packages --user {user_id(user)} -i -U --show-versioncode {WHATSAPP}"
+    """Every package of one user, with its path (system or not), versionCode, installer and uid."""
+    return f"pm list packages --user {user_id(user)} -f -i -U --show-versioncode"
+
+
+def appops_query_op(user: int, op: str, mode: str) -> str:
+    """Packages of one user whose app-op ``op`` is in ``mode``; empty when none (hence END_MARK)."""
+    if not re.fullmatch(r"[A-Z_]+", op) or mode not in ("allow", "ignore", "deny", "default", "foreground"):
+        raise ValueError(f"not an app-op and mode: {op!r} {mode!r}")
+    return f"appops query-op --user {user_id(user)} {op} {mode} && echo {END_MARK}"
+
+
+def find_storage_root(user: int) -> str:
+    """Whether the shell can see a user's shared storage at all (Android 11+ hides other users')."""
+    return f"find {storage_root(user)} -maxdepth 0 -type d"
 
 
 def appops_get(user: int, package: str) -> str:
@@ -141,8 +171,11 @@ def media_tree_roots(user: int) -> tuple[tuple[str, str, str], ...]:
 
 
 def find_media_folders(root: str) -> str:
-    """Media-type folders of a tree, found at run time (WhatsApp Business prefixes their names)."""
-    return f"find {quote(root + '/Media')} -mindepth 1 -maxdepth 1 -type d"
+    """Media-type folders of a tree, found at run time (WhatsApp Business prefixes their names).
+
+    The listing starts with ``ROOT/Media`` itself: an output without it is not a complete listing.
+    """
+    return f"find {quote(root + '/Media')} -maxdepth 1 -type d"
 
 
 def find_nomedia(root: str) -> str:

@@ -144,7 +144,7 @@ class PackageDump:
     version_name: str | None = None
     min_sdk: int | None = None
     target_sdk: int | None = None
-    flags: frozenset[str] = frozenset()  # ``flags=[ ... ]`` e.g. ALLOW_BACKUP, SYSTEM
+    flags: frozenset[str] = frozenset()  # ``flags=[ ... ]`` (else pkgFlags) e.g. ALLOW_BACKUP, DEBUGGABLE
     timestamp: datetime | None = None
     first_install_time: datetime | None = None  # package level, up to Android 12
     last_update_time: datetime | None = None
@@ -308,12 +308,17 @@ class UserFacts:
     """What was read for one Android user."""
 
     user: AndroidUser
-    packages: Known[tuple[ListedPackage, ...]]  # pm list packages --user N (WhatsApp filter)
+    packages: Known[tuple[ListedPackage, ...]]  # pm list packages --user N -f: every package
     backup: Known[BackupService]
     backup_setting: Known[str | None]  # settings --user N get secure backup_enabled
     appops: Mapping[str, Known[tuple[AppOp, ...]]]  # per WhatsApp package
     contacts: Known[ContactStats]
     media: Known[tuple[MediaTree, ...]]
+    storage: Known[FindListing] = field(  # find /storage/emulated/N -maxdepth 0: can the shell see it
+        default_factory=lambda: Unknown(Gap.NOT_CAPTURED, "storage root not read"))
+    install_sources: Known[tuple[str, ...]] = field(  # packages whose REQUEST_INSTALL_PACKAGES is allow
+        default_factory=lambda: Unknown(Gap.NOT_CAPTURED, "install sources not read"))
+    settings: Mapping[str, Known[str | None]] = field(default_factory=dict)  # "secure:KEY" -> value
 
 
 @dataclass(frozen=True)
@@ -329,3 +334,5 @@ class DeviceFacts:
     owners: Known[Owners]
     global_settings: Mapping[str, Known[str | None]]  # settings get global KEY; None = "null"
     backup_transports: Known[BackupTransports]
+    restrictions: Known[Mapping[int, frozenset[str]]] = field(  # dumpsys user: effective, per user
+        default_factory=lambda: Unknown(Gap.NOT_CAPTURED, "user restrictions not read"))

@@ -47,10 +47,30 @@ def _mask_getprop(text: str) -> str:
     return "\n".join(lines)
 
 
+_USERINFO_RE = re.compile(r"(UserInfo\{\d+:)(.*)(:[0-9a-fA-F]+\})")
+_VERBOSE_NAME_RE = re.compile(r"(\bid=\d+, name=)(.*?)(, type=)")
+_ACCOUNT_NAME_RE = re.compile(r"^(\s*Account name: )(.+)$", re.MULTILINE)
+
+
+def _mask_user_names(text: str) -> str:
+    """Android user names are often a person's name; OEM space names (Secure Folder ...) stay."""
+    from wa_harden.parse.users import is_generic_name
+
+    def keep_or_mask(match: re.Match[str]) -> str:
+        name = match.group(2)
+        return match.group(1) + (name if is_generic_name(name) else MASK) + match.group(3)
+
+    text = _USERINFO_RE.sub(keep_or_mask, text)
+    text = _VERBOSE_NAME_RE.sub(keep_or_mask, text)
+    return _ACCOUNT_NAME_RE.sub(lambda m: m.group(1) + (m.group(2) if m.group(2) == "null" else MASK), text)
+
+
 def redact(command: str, output: str) -> str:
     """The output of ``command`` with personal data masked."""
     if command == "getprop":
         output = _mask_getprop(output)
+    if command.startswith(("pm list users", "dumpsys account", "dumpsys user")):
+        output = _mask_user_names(output)
     if command.startswith("dumpsys account") or command.startswith("dumpsys device_policy"):
         output = _mask_accounts(output)
         output = _PHONE_RE.sub(MASK, output) if command.startswith("dumpsys account") else output

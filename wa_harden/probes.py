@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from wa_harden import commands as cmd
-from wa_harden.facts import Known, Unknown, is_known
+from wa_harden.facts import Gap, Known, Unknown, is_known
 from wa_harden.parse.accounts import parse_dumpsys_account
-from wa_harden.parse.appops import parse_appops_get
+from wa_harden.parse.appops import parse_appops_get, parse_appops_query_op
 from wa_harden.parse.backup import parse_bmgr_enabled, parse_bmgr_transports
 from wa_harden.parse.contacts import parse_content_raw_contacts
 from wa_harden.parse.dumpsys_package import parse_dumpsys_package
@@ -29,9 +29,12 @@ from wa_harden.parse.getprop import parse_getprop
 from wa_harden.parse.lock import parse_dumpsys_lock_settings
 from wa_harden.parse.owners import parse_dpm_list_owners, parse_dumpsys_device_policy
 from wa_harden.parse.packages import parse_pm_list_packages
+from wa_harden.parse.restrictions import parse_dumpsys_user
 from wa_harden.parse.settings import parse_settings_get
 from wa_harden.parse.storage import build_media_tree, parse_find
 from wa_harden.parse.users import parse_pm_list_users
+
+FIND_STATUSES = frozenset({0, 1})
 
 
 class Scope(enum.StrEnum):
@@ -53,6 +56,9 @@ class Probe:
     build: Callable[[int], tuple[str, ...]]
     parse: Callable[..., Known[Any]]
     item: str | None = None
+    # Exit statuses after which the output is a complete answer; any other status makes the fact
+    # unknown (toybox find exits 1 when it reported a path it could not read, which it names).
+    ok_statuses: frozenset[int] = frozenset({0})
 
     def commands(self, user: int = 0) -> tuple[str, ...]:
         return self.build(user)
@@ -78,6 +84,11 @@ def _global_setting(key: str) -> Probe:
                    parse_settings_get, item=key)
 
 
+def _user_setting(namespace: str, key: str) -> Probe:
+    return _user(f"settings-{namespace}:{key}", "settings", lambda user: cmd.settings_get(namespace, key, user),
+                 parse_settings_get, item=f"{namespace}:{key}")
+
+
 def _appops(package: str) -> Probe:
     return _user(f"appops:{package}", "appops", lambda user: cmd.appops_get(user, package),
                  parse_appops_get, item=package)
@@ -95,7 +106,8 @@ def _media_tree(package: str, layout: str) -> Probe:
         return build_media_tree(package, layout, root,
                                 parse_find(folders, root + "/Media"), parse_find(nomedia, root))
 
-    return Probe(f"media:{package}:{layout}", Scope.USER, "media", build, parse, item=f"{package}:{layout}")
+    return Probe(f"media:{package}:{layout}", Scope.USER, "media", build, parse, item=f"{package}:{layout}",
+                 ok_statuses=FIND_STATUSES)
 
 
 # The order is the order of the batched script (device first, then user 0).
@@ -109,13 +121,27 @@ PROBES: tuple[Probe, ...] = (
     _device("dumpsys-device-policy", "owners", cmd.DUMPSYS_DEVICE_POLICY, parse_dumpsys_device_policy),
     _device("bmgr-list-transports", "backup_transports", cmd.BMGR_LIST_TRANSPORTS, parse_bmgr_transports),
     *(_global_setting(key) for key in cmd.GLOBAL_SETTING_KEYS),
-    _user("pm-list-packages", "packages", cmd.pm_list_packages, parse_pm_list_packages),
+    _device("dumpsys-user", "restrictions", cmd.DUMPSYS_USER, parse_dumpsys_user),
+    _user("pm-list-packages", "packages", cmd.pm_list_packages, lambda text: _every_package(text)),
     _user("bmgr-enabled", "backup", cmd.bmgr_enabled, parse_bmgr_enabled),
     _user("settings-backup-enabled", "backup_setting", cmd.backup_setting, parse_settings_get),
     *(_appops(p) for p in cmd.WHATSAPP_PACKAGES),
     _user("content-raw-contacts", "contacts", cmd.content_raw_contacts, parse_content_raw_contacts),
+    _user("appops-install-sources", "install_sources",
+          lambda user: cmd.appops_query_op(user, "REQUEST_INSTALL_PACKAGES", "allow"), parse_appops_query_op),
+    *(_user_setting(namespace, key) for namespace, key in cmd.USER_SETTING_KEYS),
+    Probe("storage-root", Scope.USER, "storage", lambda user: (cmd.find_storage_root(user),),
+          lambda user, text: parse_find(text, cmd.storage_root(user)), ok_statuses=FIND_STATUSES),
     *(_media_tree(package, layout) for package, layout in cmd.MEDIA_TREES),
 )
+
+def _every_package(text: str) -> Known[Any]:
+    """The full listing of a user's packages is never empty: the system's own are always there."""
+    listed = parse_pm_list_packages(text)
+    if listed == ():
+        return Unknown(Gap.UNPARSEABLE, "no package listed, though every Android user has the system's own")
+    return listed
+
 
 # The per-user probe whose refusal ("Shell does not have permission to access user N") means the
 # shell may not enter the user at all: every per-user fact then carries that refusal.

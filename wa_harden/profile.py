@@ -26,7 +26,9 @@ from wa_harden.tomlcheck import Checker, choice, describe, join, kind_words
 DEFAULT_PROFILE = "whatsapp-business-gdpr"
 _SHIPPED_PACKAGE = "wa_harden.profiles"
 
-_TOP_KEYS = ("profile", "checks", "waivers")
+_TOP_KEYS = ("profile", "checks", "waivers", "attestations")
+_ATTESTATIONS_KEYS = ("max_age_days",)
+DEFAULT_ATTESTATION_AGE = 365  # days: an attestation older than a year is re-confirmed
 _PROFILE_KEYS = ("name", "description", "extends")
 _CHECK_KEYS = ("enabled", "severity")
 _WAIVER_KEYS = ("check", "serials", "justification", "approver", "expires")
@@ -49,6 +51,7 @@ class Profile:
     source: str
     checks: Mapping[str, CheckSettings]  # enabled checks only, in report order
     waivers: tuple[Waiver, ...] = ()
+    attestation_max_age_days: int = DEFAULT_ATTESTATION_AGE  # [attestations] max_age_days
 
 
 # --- finding files ------------------------------------------------------------------------------
@@ -136,6 +139,7 @@ class _Layer:
     extends: str | None
     checks: Mapping[str, Mapping[str, Any]]  # only the keys this file sets
     waivers: tuple[Waiver, ...]
+    attestation_max_age_days: int | None = None  # None: inherited
 
 
 def _check_settings(check: Checker, check_id: str, raw: Any) -> dict[str, Any]:
@@ -192,12 +196,20 @@ def _layer(check: Checker, document: dict[str, Any]) -> _Layer:
         check.text(extends, "profile.extends")
     checks = check.table(document.get("checks", {}), "checks")
     waivers = _array_of_tables(check, document, "waivers")
+    attestations = check.table(document.get("attestations", {}), "attestations")
+    check.known_keys(attestations, _ATTESTATIONS_KEYS, "attestations")
+    max_age = attestations.get("max_age_days")
+    if max_age is not None:
+        check.expect(max_age, int, "attestations.max_age_days")
+        if not 1 <= max_age <= 3660:
+            check.fail("attestations.max_age_days", f"expected an integer from 1 to 3660 (days), got {max_age}")
     return _Layer(
         name=name,
         description=description,
         extends=extends,
         checks={cid: _check_settings(check, cid, raw) for cid, raw in checks.items()},
         waivers=tuple(_waiver(check, raw, f"waivers[{i}]") for i, raw in enumerate(waivers)),
+        attestation_max_age_days=max_age,
     )
 
 
@@ -254,12 +266,14 @@ def _resolve(chain: list[_Layer], source: str) -> Profile:
             severity=settings.get("severity", spec.severity),
             params=MappingProxyType(params),
         )
+    max_ages = [layer.attestation_max_age_days for layer in chain if layer.attestation_max_age_days is not None]
     return Profile(
         name=chain[-1].name,
         description=chain[-1].description,
         source=source,
         checks=MappingProxyType(checks),
         waivers=tuple(waivers),
+        attestation_max_age_days=max_ages[-1] if max_ages else DEFAULT_ATTESTATION_AGE,
     )
 
 
@@ -289,13 +303,30 @@ def list_profiles() -> list[tuple[str, str]]:
     return [(p.name, p.description) for p in profiles]
 
 
-def load_attestations(path: str | Path) -> tuple[Attestation, ...]:
-    """``[[attestation]]`` tables: a person's statement that a manual check was done by hand."""
+def load_attestations(path: str | Path, today: date | None = None,
+                      max_age_days: int | None = None) -> tuple[Attestation, ...]:
+    """``[[attestation]]`` tables: a person's statement that a manual check was done by hand.
+
+    With ``today``, a date in the future is refused (nobody can attest what has not happened),
+    and so is one older than ``max_age_days`` (the profile's ``[attestations] max_age_days``):
+    an old statement must be confirmed again.
+    """
     check = _checker(str(path))
     document = check.read(Path(path))
     check.known_keys(document, ("attestation",), "")
     tables = _array_of_tables(check, document, "attestation")
-    return tuple(_attestation(check, raw, f"attestation[{i}]") for i, raw in enumerate(tables))
+    attestations = tuple(_attestation(check, raw, f"attestation[{i}]") for i, raw in enumerate(tables))
+    if today is not None:
+        for i, attestation in enumerate(attestations):
+            where = f"attestation[{i}].date"
+            if attestation.on > today:
+                check.fail(where, f"{attestation.on.isoformat()} is in the future (today is {today.isoformat()}); "
+                                  "an attestation records something already done")
+            age = (today - attestation.on).days
+            if max_age_days is not None and age > max_age_days:
+                check.fail(where, f"{attestation.on.isoformat()} is {age} days old; the profile accepts attestations "
+                                  f"of at most {max_age_days} days: confirm the item again and date it today")
+    return attestations
 
 
 def _attestation(check: Checker, raw: Any, key: str) -> Attestation:

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import pytest
+
 from facts_builder import (
     CONTACT_PERMISSIONS,
     GET_ACCOUNTS,
     READ_CONTACTS,
+    WRITE_CONTACTS,
     change_user,
     make_facts,
     package,
@@ -61,6 +64,35 @@ def test_read_contacts_granted_fails() -> None:
         "granted": True,
         "flags": ["USER_SET"],
     }
+
+
+@pytest.mark.parametrize("permission", [WRITE_CONTACTS, GET_ACCOUNTS])
+def test_only_another_contacts_permission_can_regain_access(permission: str) -> None:
+    dump = _business_with({permission: _granted(permission, "USER_SET")})
+    ev = run_check("wa-contacts-denied", with_package(make_facts(), WHATSAPP_BUSINESS, dump))
+    assert (ev.outcome, ev.reason) == (Outcome.FAIL, "contacts-granted")
+    name = permission.removeprefix("android.permission.")
+    assert ev.message == (
+        "WhatsApp can regain access to the address book without asking: com.whatsapp.w4b in user 0 "
+        f"holds {name} (same permission group as READ_CONTACTS, which Android then grants without a "
+        "prompt)."
+    )
+
+
+def test_reading_and_regaining_are_told_apart_per_app_and_user() -> None:
+    business = _business_with({WRITE_CONTACTS: _granted(WRITE_CONTACTS)})
+    consumer = package(
+        WHATSAPP, users=(), states=(user_state(0, runtime_permissions={
+            **user_state(0).runtime_permissions, READ_CONTACTS: _granted(READ_CONTACTS)}),)
+    )
+    facts = with_package(with_package(make_facts(), WHATSAPP_BUSINESS, business), WHATSAPP, consumer)
+    ev = run_check("wa-contacts-denied", facts)
+    assert ev.message == (
+        "WhatsApp may read the address book: com.whatsapp in user 0 holds READ_CONTACTS. "
+        "WhatsApp can regain access to the address book without asking: com.whatsapp.w4b in user 0 "
+        "holds WRITE_CONTACTS (same permission group as READ_CONTACTS, which Android then grants "
+        "without a prompt)."
+    )
 
 
 def test_granted_with_ignored_appop_is_still_a_fail_with_a_note() -> None:

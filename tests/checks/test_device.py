@@ -7,18 +7,23 @@ import pytest
 
 from facts_builder import (
     change_build,
+    change_settings,
     change_user,
     make_facts,
+    package,
     restricted_user_facts,
     run_check,
     user_facts,
+    with_package,
     with_user,
 )
+from wa_harden.commands import WHATSAPP, WHATSAPP_BUSINESS
 from wa_harden.facts import (
     AccountSummary,
     AndroidUser,
     ContactStats,
     CredentialType,
+    FindListing,
     Gap,
     LockState,
     Owners,
@@ -77,15 +82,26 @@ def test_os_version_pass_and_fail() -> None:
     assert (ev.outcome, ev.observed, ev.expected) == (
         Outcome.PASS,
         {"sdk": 34, "release": "14"},
-        {"min_sdk": 30},
+        {"min_sdk": 34},
     )
     ev = run_check("device-os-version", change_build(make_facts(), sdk=29, release="10"))
     assert (ev.outcome, ev.reason) == (Outcome.FAIL, "os-too-old")
-    assert ev.message == "Android 10 (API 29) is older than the minimum API level 30."
+    assert ev.message == "Android 10 (API 29) is older than the minimum API level 34."
+
+
+def test_os_floor_is_android_14_as_of_2026_11_30() -> None:
+    # Android 11 to 13 no longer get Android Security Bulletins in late 2026.
+    ev = run_check("device-os-version", change_build(make_facts(), sdk=33, release="13"))
+    assert (ev.outcome, ev.reason) == (Outcome.FAIL, "os-too-old")
+    assert ev.message == "Android 13 (API 33) is older than the minimum API level 34."
+    ev = run_check("device-os-version", change_build(make_facts(), sdk=30, release="11"))
+    assert ev.outcome is Outcome.FAIL
 
 
 def test_os_version_param() -> None:
     assert run_check("device-os-version", make_facts(), min_sdk=35).outcome is Outcome.FAIL
+    facts = change_build(make_facts(), sdk=30, release="11")
+    assert run_check("device-os-version", facts, min_sdk=30).outcome is Outcome.PASS
 
 
 def test_os_version_sdk_missing_is_error() -> None:
@@ -304,6 +320,104 @@ def test_listed_user_without_facts_is_error() -> None:
     users = (AndroidUser(0, UserKind.SYSTEM), AndroidUser(10, UserKind.WORK_PROFILE))
     ev = run_check("device-users-auditable", make_facts(users=users))
     assert (ev.outcome, ev.reason) == (Outcome.ERROR, "not-captured")
+
+
+def test_listed_user_without_facts_names_the_user() -> None:
+    users = (AndroidUser(0, UserKind.SYSTEM), AndroidUser(10, UserKind.WORK_PROFILE))
+    ev = run_check("device-users-auditable", make_facts(users=users))
+    assert ev.message == (
+        "Not every Android user could be audited: nothing was collected for user 10 (work-profile)."
+    )
+
+
+@pytest.mark.parametrize(
+    "gap", [Gap.PERMISSION_DENIED, Gap.CONNECTION_LOST, Gap.TIMEOUT, Gap.NOT_CAPTURED, Gap.UNPARSEABLE]
+)
+def test_a_failed_per_user_read_is_an_error_naming_user_and_reason(gap: Gap) -> None:
+    # The reported hole: these passed, because only "user restricted" counted.
+    facts = with_user(make_facts(), user_facts(10, UserKind.WORK_PROFILE, media=Unknown(gap)))
+    ev = run_check("device-users-auditable", facts)
+    assert (ev.outcome, ev.reason) == (Outcome.ERROR, gap.value)
+    assert ev.message == (
+        "Not every Android user could be audited: user 10 (work-profile) could not be read "
+        f"({gap.value}: WhatsApp media)."
+    )
+    assert ev.observed == [
+        {"user": 0, "kind": "system", "readable": True},
+        {"user": 10, "kind": "work-profile", "readable": False, "unread": [gap.value]},
+    ]
+
+
+def test_round_two_cut_short_leaves_every_fact_of_a_user_unknown() -> None:
+    lost = Unknown(Gap.CONNECTION_LOST, "the session ended before user 10 was read")
+    other = user_facts(
+        10, UserKind.SECONDARY, packages=lost, backup=lost, backup_setting=lost, contacts=lost,
+        media=lost, storage=lost, install_sources=lost, appops={WHATSAPP_BUSINESS: lost},
+        settings={"secure:lock_screen_show_notifications": lost},
+    )
+    ev = run_check("device-users-auditable", with_user(make_facts(), other))
+    assert (ev.outcome, ev.reason) == (Outcome.ERROR, "connection-lost")
+    assert ev.message == (
+        "Not every Android user could be audited: user 10 (secondary) could not be read "
+        "(connection-lost: package list, Android backup, backup setting, address book, WhatsApp media, "
+        "shared storage, install sources, secure:lock_screen_show_notifications)."
+    )  # WhatsApp Business is not installed in user 10 (dumpsys package): no app-ops to miss
+
+
+def test_a_failed_setting_or_install_source_read_counts_too() -> None:
+    facts = change_user(make_facts(), 0, install_sources=Unknown(Gap.TIMEOUT))
+    assert run_check("device-users-auditable", facts).reason == "timeout"
+    facts = change_settings(make_facts(), 0, {"system:screen_off_timeout": Unknown(Gap.COMMAND_FAILED)})
+    ev = run_check("device-users-auditable", facts)
+    assert (ev.outcome, ev.reason) == (Outcome.ERROR, "command-failed")
+    assert "system:screen_off_timeout" in ev.message
+
+
+@pytest.mark.parametrize(
+    ("listing", "reason"),
+    [
+        (FindListing(denied=True), "permission-denied"),
+        (FindListing(), "unparseable"),  # empty output: not an answer
+        (FindListing(paths=("/storage/emulated/0/Android",)), "unparseable"),
+    ],
+)
+def test_storage_root_refused_or_not_answered_is_a_failed_read(listing: FindListing, reason: str) -> None:
+    ev = run_check("device-users-auditable", change_user(make_facts(), 0, storage=listing))
+    assert (ev.outcome, ev.reason) == (Outcome.ERROR, reason)
+    assert f"user 0 (system) could not be read ({reason}: shared storage)" in ev.message
+
+
+def test_storage_root_missing_is_an_answer() -> None:
+    # Android 11+ may hide another user's storage from the shell: wa-media-hidden judges that.
+    facts = with_user(make_facts(), user_facts(10, UserKind.WORK_PROFILE, storage=FindListing(missing=True)))
+    assert run_check("device-users-auditable", facts).outcome is Outcome.PASS
+
+
+def test_not_supported_is_not_a_failed_read() -> None:
+    facts = change_user(make_facts(), 0, install_sources=Unknown(Gap.NOT_SUPPORTED, "appops query-op"))
+    ev = run_check("device-users-auditable", facts)
+    assert (ev.outcome, ev.reason) == (Outcome.PASS, "all-readable")
+
+
+def test_appops_of_a_whatsapp_app_not_installed_in_the_user_do_not_count() -> None:
+    no_uid = Unknown(Gap.COMMAND_FAILED, "Error: No UID for com.whatsapp in user 0")
+    appops = {**make_facts().per_user[0].appops, WHATSAPP: no_uid}
+    facts = change_user(make_facts(), 0, appops=appops)
+    assert run_check("device-users-auditable", facts).outcome is Outcome.PASS
+    # Installed there, its app-ops must have been read.
+    facts = with_package(facts, WHATSAPP, package(WHATSAPP, users=(0,)))
+    ev = run_check("device-users-auditable", facts)
+    assert (ev.outcome, ev.reason) == (Outcome.ERROR, "command-failed")
+    assert "appops of com.whatsapp" in ev.message
+
+
+def test_failed_reads_outrank_restricted_users_which_become_notes() -> None:
+    facts = with_user(make_facts(), restricted_user_facts(150, UserKind.SECURE_FOLDER))
+    facts = with_user(facts, user_facts(10, UserKind.WORK_PROFILE, contacts=Unknown(Gap.PERMISSION_DENIED)))
+    ev = run_check("device-users-auditable", facts)
+    assert (ev.outcome, ev.reason) == (Outcome.ERROR, "permission-denied")
+    assert "user 10 (work-profile) could not be read (permission-denied: address book)" in ev.message
+    assert ev.notes == ("the ADB shell may not enter user 150 (secure-folder): check it by hand",)
 
 
 def test_user_list_unknown_is_error() -> None:

@@ -15,6 +15,7 @@ ORG_GDPR = {
     "org-consent": ("Art. 6", "Art. 7"),
     "org-health-data": ("Art. 9",),
     "org-dedicated-phone": ("Art. 5(1)(c)", "Art. 25", "Art. 32"),
+    "org-retention": ("Art. 5(1)(e)",),
 }
 
 
@@ -36,6 +37,16 @@ def test_organisational_items_are_manual_high_and_explained(check_id: str) -> No
 def test_organisational_items_need_no_facts() -> None:
     facts = make_facts(build=Unknown(Gap.TIMEOUT), users=Unknown(Gap.TIMEOUT), per_user={})
     assert run_check("org-dpa", facts).outcome is Outcome.MANUAL
+    assert run_check("org-retention", facts).outcome is Outcome.MANUAL
+
+
+def test_retention_names_both_ways_to_comply() -> None:
+    spec = get_check("org-retention")
+    assert "disappearing messages" in spec.remedy
+    assert "deletion routine" in spec.remedy
+    assert run_check("org-retention", make_facts()).message == (
+        "Check by hand: chats are deleted on a retention routine."
+    )
 
 
 # --- the registry -------------------------------------------------------------------------------
@@ -47,6 +58,10 @@ EXPECTED_IDS = {
     "wa-media-hidden", "wa-media-visibility", "device-patch-age", "device-os-version",
     "device-screen-lock", "device-encryption", "device-play-protect", "device-dedicated",
     "device-managed", "device-users-auditable", *ORG_GDPR,
+    # added 2026-11-30: device posture and WhatsApp items an expert expects
+    "wa-mods-absent", "wa-two-step-verification", "wa-linked-devices", "wa-media-autodownload",
+    "device-verified-boot", "device-unknown-sources", "device-chat-readers",
+    "device-lockscreen-previews", "device-auto-lock", "device-debugging-handover",
 }
 # fmt: on
 
@@ -63,7 +78,7 @@ def test_all_checks_sorted_by_area_then_id() -> None:
         "wa-consumer-absent",
         "wa-installer-trusted",
     ]
-    assert ids[-1] == "org-privacy-notice"
+    assert ids[-1] == "org-retention"
     areas = [spec.area for spec in all_checks()]
     assert areas == sorted(areas, key=list(Area).index)
 

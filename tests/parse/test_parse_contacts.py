@@ -53,6 +53,14 @@ def test_no_result_and_errors() -> None:
     )
 
 
-def test_continuation_lines_and_truncation() -> None:
-    text = "Row: 0 account_type=com.google, deleted=0\ncontinued value\nRow: 1 account_type=com.goo"
-    assert parse_content_raw_contacts(text) == ContactStats({"com.google": 1, "com.goo": 1})
+def test_continuation_lines_are_skipped() -> None:
+    text = "Row: 0 account_type=com.google, deleted=0\ncontinued value\nRow: 1 account_type=com.whatsapp, deleted=0\n"
+    assert parse_content_raw_contacts(text) == ContactStats({"com.google": 1, "com.whatsapp": 1})
+
+
+def test_a_listing_cut_short_is_unknown_not_fewer_contacts() -> None:
+    cut_in_a_row = "Row: 0 account_type=com.google, deleted=0\nRow: 1 account_type=com.wha"
+    assert parse_content_raw_contacts(cut_in_a_row) == Unknown(
+        Gap.UNPARSEABLE, "row 1 ends before its 'deleted' column (cut short)")
+    rows_lost = "Row: 0 account_type=com.google, deleted=0\nRow: 7 account_type=com.whatsapp, deleted=0\n"
+    assert parse_content_raw_contacts(rows_lost) == Unknown(Gap.UNPARSEABLE, "row 1 is missing before 'Row: 7'")

@@ -261,9 +261,16 @@ def test_not_installed() -> None:
     assert parse_dumpsys_package("Unable to find package: com.whatsapp\n", "com.whatsapp") is None
     old = "Dexopt state:\n  Unable to find package: com.whatsapp\n\nCompiler stats:\n"
     assert parse_dumpsys_package(old, "com.whatsapp") is None
-    # A dump that lists other packages only.
-    assert parse_dumpsys_package(COLOROS_11, "com.whatsapp") is None
-    assert parse_dumpsys_package("Packages:\n\nQueries:\n", "com.whatsapp") is None
+    # A dump without the package's block that reaches its last sections: the package is absent.
+    assert parse_dumpsys_package("Packages:\n\nQueries:\n\nDexopt state:\n\nCompiler stats:\n", "com.whatsapp") is None
+
+
+def test_a_dump_without_the_block_that_stops_early_proves_no_absence() -> None:
+    cut = Unknown(Gap.UNPARSEABLE, "the dump has no block for com.whatsapp but does not reach its last sections "
+                                   "('Dexopt state:', 'Compiler stats:'): cut short")
+    assert parse_dumpsys_package(COLOROS_11, "com.whatsapp") == cut  # other packages only, then it ends
+    assert parse_dumpsys_package("Packages:\n\nQueries:\n", "com.whatsapp") == cut
+    assert parse_dumpsys_package("Dexopt state:\n\n", "com.whatsapp") == cut
 
 
 def test_only_the_first_block_under_packages_counts() -> None:
@@ -286,12 +293,11 @@ def test_errors_and_odd_outputs() -> None:
     )
 
 
-def test_truncated_in_the_middle_of_a_block() -> None:
-    cut = ANDROID_15[: ANDROID_15.index("      runtime permissions:") + 60]
-    dump = parse_dumpsys_package(cut, "com.whatsapp")
-    assert dump.version_code == 260907212
-    assert sorted(dump.users) == [0]
-    assert list(dump.users[0].runtime_permissions) == []  # the cut line is not a whole grant
+def test_a_dump_cut_inside_the_block_is_unknown_not_a_dump_without_grants() -> None:
+    # Read as a dump, this cut would hold no runtime permissions: "contacts denied" without evidence.
+    for end in (ANDROID_15.index("      runtime permissions:"), ANDROID_15.index("      runtime permissions:") + 60):
+        dump = parse_dumpsys_package(ANDROID_15[:end] + "\n", "com.whatsapp")
+        assert dump == Unknown(Gap.UNPARSEABLE, "the dump ends inside the block of com.whatsapp (cut short)")
 
 
 def test_grant_line_forms() -> None:

@@ -51,6 +51,7 @@ def _tree(folders: Known[FindListing], nomedia: Known[FindListing]) -> Known[Med
 def test_media_tree_visibility() -> None:
     folders = FindListing(
         paths=(
+            MEDIA,
             f"{MEDIA}/WhatsApp Business Video",
             f"{MEDIA}/WhatsApp Business Images",
             f"{MEDIA}/.Statuses",
@@ -88,7 +89,7 @@ def test_media_tree_visibility() -> None:
 
 
 def test_media_tree_hidden_by_an_ancestor() -> None:
-    folders = FindListing(paths=(f"{MEDIA}/WhatsApp Business Images",))
+    folders = FindListing(paths=(MEDIA, f"{MEDIA}/WhatsApp Business Images"))
     by_media = _tree(folders, FindListing(paths=(f"{MEDIA}/.nomedia", f"{ROOT}/.nomedia")))
     assert by_media.folders[0].hidden_by == f"{MEDIA}/.nomedia"
     by_root = _tree(folders, FindListing(paths=(f"{ROOT}/.nomedia",)))
@@ -107,10 +108,27 @@ def test_media_tree_absent_or_empty() -> None:
 def test_media_tree_unknown_when_a_listing_is() -> None:
     refused = Unknown(Gap.USER_RESTRICTED, "no access")
     assert _tree(refused, FindListing()) == refused
-    assert _tree(FindListing(), refused) == refused
+    assert _tree(FindListing(paths=(MEDIA,)), refused) == refused
     assert _tree(FindListing(denied=True), FindListing()) == Unknown(
         Gap.PERMISSION_DENIED, f"find: '{MEDIA}': Permission denied"
     )
-    assert _tree(FindListing(), FindListing(denied=True)) == Unknown(
+    assert _tree(FindListing(paths=(MEDIA,)), FindListing(denied=True)) == Unknown(
         Gap.PERMISSION_DENIED, f"find: '{ROOT}': Permission denied"
     )
+
+
+def test_a_folder_listing_without_the_folder_itself_is_no_evidence() -> None:
+    # find prints its start folder first; an empty (or cut) listing must not read as "no folders".
+    assert _tree(FindListing(), FindListing()) == Unknown(
+        Gap.UNPARSEABLE, f"the listing of '{MEDIA}' does not name the folder itself"
+    )
+    assert _tree(FindListing(paths=(MEDIA,)), FindListing()) == MediaTree(
+        "com.whatsapp.w4b", ROOT, "scoped", present=True
+    )
+
+
+def test_find_output_with_junk_or_a_kill_message_is_unknown() -> None:
+    for junk in ("Killed", "Segmentation fault", "\x00\x01garbage"):
+        text = f"{MEDIA}/WhatsApp Business Images\n{junk}\n"
+        got = parse_find(text, MEDIA)
+        assert isinstance(got, Unknown) and got.reason is Gap.UNPARSEABLE, junk

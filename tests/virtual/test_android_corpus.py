@@ -128,3 +128,137 @@ def test_not_installed_message_matches_the_real_one():
     real = read_corpus(files[0]).strip()
     package = real.rsplit(" ", 1)[1]
     assert out(phone_for("13"), f"dumpsys package {package}").strip() == real
+
+
+# --- pm list packages -f: paths, fields and order ----------------------------------------------------
+
+from wa_harden.parse.getprop import parse_getprop  # noqa: E402
+from wa_harden.parse.packages import parse_pm_list_packages  # noqa: E402
+from wa_harden.parse.settings import parse_settings_list  # noqa: E402
+from wa_harden.virtual.android.output import array_map_order, hash_map_order  # noqa: E402
+
+LIST_FILES = corpus_files("pm_list_packages_f") + corpus_files("pm_list_packages")
+PARTITIONS = ("/system/", "/system_ext/", "/product/", "/vendor/", "/apex/", "/data/app/")
+
+
+def android_of(path: Path) -> str | None:
+    version = path.stem.rsplit("__android", 1)[-1] if "__android" in path.stem else None
+    return version.replace("12L", "12") if version and version[0].isdigit() else None
+
+
+def partition(path: str) -> str:
+    return next(p for p in PARTITIONS if path.startswith(p))
+
+
+@pytest.mark.skipif(not corpus_files("pm_list_packages_f"), reason="real corpus not found")
+def test_pm_list_packages_f_parses_like_the_real_android_14_listing():
+    [path] = [p for p in corpus_files("pm_list_packages_f") if android_of(p) == "14"]
+    real = parse_pm_list_packages(read_corpus(path))
+    virtual = parse_pm_list_packages(out(phone_for("14", oem="xiaomi"), "pm list packages --user 0 -f -i -U "
+                                                                          "--show-versioncode"))
+    assert real and virtual
+    real_paths = {p.package: p.path for p in real}  # type: ignore[union-attr]
+    virtual_paths = {p.package: p.path for p in virtual}  # type: ignore[union-attr]
+    assert all(p and p.startswith(PARTITIONS) for p in [*real_paths.values(), *virtual_paths.values()])
+    shared = set(real_paths) & set(virtual_paths)
+    assert {"com.android.shell", "com.android.settings", "com.android.providers.contacts", "com.android.systemui",
+            "com.android.vending", "com.google.android.gms", "com.google.android.inputmethod.latin"} <= shared
+    for name in shared:  # same partition: system image, APEX, or updated into /data/app
+        assert partition(virtual_paths[name]) == partition(real_paths[name]), name
+    for name in ("com.android.shell", "com.android.providers.contacts", "com.android.settings"):
+        assert virtual_paths[name] == real_paths[name]
+    assert real_paths["com.android.vending"].startswith("/data/app/~~") and \
+        virtual_paths["com.android.vending"].startswith("/data/app/~~")
+
+
+@pytest.mark.skipif(not LIST_FILES, reason="real corpus not found")
+def test_real_and_virtual_listings_come_in_the_same_order():
+    """Up to 12 the package service's ArrayMap (hash-code order); from 13 a HashMap of the lines."""
+    checked = 0
+    for path in LIST_FILES:
+        android = android_of(path)
+        if android is None:
+            continue
+        for text in (read_corpus(path), out(phone_for(android), "pm list packages -f")):
+            lines = [line for line in text.splitlines() if line.startswith("package:")]
+            names = [line.removeprefix("package:").rsplit("=", 1)[-1] for line in lines]
+            if int(android) >= 13:
+                assert lines == hash_map_order(lines), path.name
+            else:
+                assert names == array_map_order(names), path.name
+        checked += 1
+    assert checked >= 3
+
+
+# --- settings: the keys the audit reads ----------------------------------------------------------------
+
+LOCK_SCREEN_KEYS = ("lock_screen_show_notifications", "lock_screen_allow_private_notifications",
+                    "install_non_market_apps")
+COMPONENT_LIST = re.compile(r"^[\w.]+/[\w.$]+(?::[\w.]+/[\w.$]+)*$")
+
+
+@pytest.mark.skipif(not corpus_files("settings_list_secure"), reason="real corpus not found")
+def test_secure_settings_have_the_real_defaults_and_component_list_format():
+    virtual = parse_settings_list(out(phone_for("14"), "settings list secure"))
+    assert isinstance(virtual, dict)
+    assert COMPONENT_LIST.match(virtual["enabled_notification_listeners"])
+    for path in corpus_files("settings_list_secure"):
+        real = parse_settings_list(read_corpus(path))
+        assert isinstance(real, dict), path.name
+        for key in LOCK_SCREEN_KEYS:
+            assert real[key] == virtual[key] == "1", (path.name, key)
+        for key in ("enabled_accessibility_services", "enabled_notification_listeners"):
+            if key in real:
+                assert COMPONENT_LIST.match(real[key]), (path.name, key)
+        assert "lock_screen_lock_after_timeout" not in real  # unset until the user picks a delay
+    assert "lock_screen_lock_after_timeout" not in virtual
+
+
+@pytest.mark.skipif(not corpus_files("settings_list_global"), reason="real corpus not found")
+def test_global_debugging_settings_have_the_real_shape():
+    virtual = parse_settings_list(out(phone_for("14"), "settings list global"))
+    assert isinstance(virtual, dict) and virtual["adb_enabled"] == "1" and virtual["adb_wifi_enabled"] == "0"
+    for path in corpus_files("settings_list_global"):
+        real = parse_settings_list(read_corpus(path))
+        assert isinstance(real, dict) and real["adb_enabled"] == "1", path.name  # all captured over adb
+        assert real.get("adb_wifi_enabled") in ("0", "1"), path.name
+
+
+@pytest.mark.skipif(not corpus_files("settings_list_system"), reason="real corpus not found")
+def test_screen_off_timeout_is_milliseconds_as_on_real_phones():
+    virtual = parse_settings_list(out(phone_for("14"), "settings list system"))
+    assert isinstance(virtual, dict) and virtual["screen_off_timeout"].isdigit()
+    for path in corpus_files("settings_list_system"):
+        real = parse_settings_list(read_corpus(path))
+        assert isinstance(real, dict) and real["screen_off_timeout"].isdigit(), path.name
+
+
+# --- getprop: verified boot --------------------------------------------------------------------------
+
+BOOT_KEYS = ("ro.boot.verifiedbootstate", "ro.boot.flash.locked", "ro.boot.vbmeta.device_state", "ro.build.tags")
+
+
+def boot_props(text: str) -> dict[str, str]:
+    build = parse_getprop(text)
+    return {k: v for k, v in build.props.items() if k in BOOT_KEYS}  # type: ignore[union-attr]
+
+
+def consistent(props: dict[str, str]) -> bool:
+    """Orange exactly when the bootloader is unlocked, as every real capture shows."""
+    unlocked = props.get("ro.boot.flash.locked") == "0"
+    if "ro.boot.vbmeta.device_state" in props:
+        assert (props["ro.boot.vbmeta.device_state"] == "unlocked") == unlocked
+    return (props["ro.boot.verifiedbootstate"] == "orange") == unlocked
+
+
+@pytest.mark.skipif(not corpus_files("getprop"), reason="real corpus not found")
+def test_verified_boot_properties_read_like_real_ones():
+    real_files = [p for p in corpus_files("getprop") if "ro.boot.verifiedbootstate" in read_corpus(p)]
+    assert real_files
+    for path in real_files:
+        real = boot_props(read_corpus(path))
+        assert set(real) >= {"ro.boot.verifiedbootstate", "ro.boot.flash.locked", "ro.build.tags"}, path.name
+        assert consistent(real), path.name
+    for device in ({}, {"bootloader": "unlocked"}, {"bootloader": "unlocked", "build_tags": "test-keys"}):
+        virtual = boot_props(out(phone_for("14", device={"oem": "google", "android": "14", **device}), "getprop"))
+        assert set(virtual) == set(BOOT_KEYS) and consistent(virtual)

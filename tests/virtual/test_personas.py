@@ -12,21 +12,17 @@ from wa_harden.virtual.api import NoHooks, ShellContext
 
 REQUIRED = {
     "fresh-noncompliant", "hardened", "consumer-whatsapp", "legacy-oreo", "xiaomi-locked",
-    "mdm-managed", "android15-private-space", "coloros",
+    "mdm-managed", "android15-private-space", "coloros", "rooted-modded",
 }
 
 
 def audit_commands(phone) -> list[str]:  # type: ignore[no-untyped-def]
-    lines = [commands.GETPROP, commands.PM_LIST_USERS, commands.BMGR_LIST_TRANSPORTS, commands.DUMPSYS_LOCK_SETTINGS,
-             commands.DUMPSYS_ACCOUNT, commands.DPM_LIST_OWNERS, commands.DUMPSYS_DEVICE_POLICY]
-    lines += [commands.dumpsys_package(p) for p in commands.WHATSAPP_PACKAGES]
-    lines += [commands.settings_get("global", key) for key in commands.GLOBAL_SETTING_KEYS]
+    """Every command the audit's probe table sends to this phone (device, then each user)."""
+    from wa_harden.probes import Scope, commands_for
+
+    lines = commands_for(Scope.DEVICE)
     for user_id in phone.state.users:
-        lines += [commands.pm_list_packages(user_id), commands.bmgr_enabled(user_id), commands.backup_setting(user_id),
-                  commands.content_raw_contacts(user_id)]
-        lines += [commands.appops_get(user_id, p) for p in commands.WHATSAPP_PACKAGES]
-        for _, _, root in commands.media_tree_roots(user_id):
-            lines += [commands.find_media_folders(root), commands.find_nomedia(root)]
+        lines += commands_for(Scope.USER, user_id)
     return lines
 
 
@@ -151,6 +147,62 @@ def test_validation_of_unknown_keys_missing_keys_and_bad_users(tmp_path):
             load_persona(write(tmp_path, text))
         assert error.value.key == key, text
         assert error.value.source == str(tmp_path / "bad.toml")
+
+
+# --- what the new checks read, persona by persona ---------------------------------------------------
+
+QUERY = commands.appops_query_op(0, "REQUEST_INSTALL_PACKAGES", "allow")
+RAW = {
+    "getprop ro.boot.verifiedbootstate": {"hardened": "green", "rooted-modded": "orange"},
+    "getprop ro.boot.flash.locked": {"hardened": "1", "rooted-modded": "0"},
+    "settings get global adb_wifi_enabled": {"hardened": "0", "rooted-modded": "1", "legacy-oreo": "null"},
+    QUERY: {"hardened": "No operations.\nwa-harden:end", "fresh-noncompliant": "com.android.chrome\nwa-harden:end",
+            "mdm-managed": "com.android.chrome\nwa-harden:end", "rooted-modded": "com.android.chrome\nwa-harden:end"},
+    "settings --user 0 get secure enabled_accessibility_services": {
+        "hardened": "null", "fresh-noncompliant": "null",
+        "rooted-modded": "com.example.autoreply/com.example.autoreply.ChatReaderService"},
+    "settings --user 0 get secure enabled_notification_listeners": {
+        "hardened": "com.google.android.apps.nexuslauncher/com.android.launcher3.notification.NotificationListener",
+        "consumer-whatsapp": "com.example.watchlink/com.example.watchlink.NotificationMirrorService"},
+    "settings --user 0 get secure lock_screen_allow_private_notifications": {
+        "hardened": "0", "fresh-noncompliant": "1", "rooted-modded": "1"},
+    "settings --user 0 get secure lock_screen_lock_after_timeout": {"hardened": "0", "fresh-noncompliant": "null"},
+    "settings --user 0 get system screen_off_timeout": {"hardened": "60000", "fresh-noncompliant": "30000",
+                                                        "rooted-modded": "600000"},
+}
+
+
+@pytest.mark.parametrize("line", sorted(RAW))
+def test_personas_answer_what_the_new_checks_read(line):
+    from android_helpers import sh
+
+    for name, expected in RAW[line].items():
+        assert sh(shipped(name), line)[0].strip() == expected, (name, line)
+
+
+def test_rooted_modded_has_root_mods_and_a_forged_debuggable_whatsapp():
+    from wa_harden.parse.dumpsys_package import parse_dumpsys_package
+    from wa_harden.parse.packages import parse_pm_list_packages
+
+    phone = shipped("rooted-modded")
+    listed = {p.package: p for p in parse_pm_list_packages(out(phone, commands.pm_list_packages(0)))}  # type: ignore[union-attr]
+    assert {"com.topjohnwu.magisk", "com.gbwhatsapp", "com.lbe.parallel.intl", "com.example.autoreply"} <= set(listed)
+    assert listed["com.gbwhatsapp"].installer == "com.google.android.packageinstaller"
+    assert listed[W4B].installer == "com.android.vending"  # the forged name, as pm prints it
+    dump = parse_dumpsys_package(out(phone, commands.dumpsys_package(W4B)), W4B)
+    assert (dump.installer, dump.initiating_installer, dump.package_source) == \
+        ("com.android.vending", "com.android.shell", 1)  # type: ignore[union-attr]
+    assert "DEBUGGABLE" in dump.flags and dump.version_name.startswith("2.23.")  # type: ignore[union-attr]
+
+
+def test_hardened_whatsapp_is_current_and_from_play_started_by_play():
+    from wa_harden.parse.dumpsys_package import parse_dumpsys_package
+
+    dump = parse_dumpsys_package(out(shipped("hardened"), commands.dumpsys_package(W4B)), W4B)
+    assert (dump.installer, dump.initiating_installer, dump.package_source) == \
+        ("com.android.vending", "com.android.vending", 0)  # type: ignore[union-attr]
+    assert "DEBUGGABLE" not in dump.flags  # type: ignore[union-attr]
+    assert dump.version_name == f"2.{NOW.year % 100}.30.74"  # type: ignore[union-attr]
 
 
 def test_unknown_persona_name():

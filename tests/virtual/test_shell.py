@@ -799,3 +799,59 @@ def test_for_with_an_expansion_as_its_name_is_a_syntax_error_not_a_crash():
         outcome = run(VirtualFS(), script, BUILTINS)
         assert outcome.status == 1
         assert b"for: bad identifier" in b"".join(e.data for e in outcome.events if isinstance(e, Output))
+
+
+# --- exec with only redirections, and a killed command -------------------------------------------
+
+
+def test_exec_2_to_1_merges_the_shells_own_stderr_for_the_rest_of_the_script(fs: VirtualFS) -> None:
+    outcome = run(fs, "echo a >&2; exec 2>&1; echo b >&2; ls /nope; nosuch")
+    assert streams(outcome) == [
+        (STDERR, "a\n"),
+        (STDOUT, "b\n"),
+        (STDOUT, "ls: /nope: No such file or directory\n"),
+        (STDOUT, "/system/bin/sh: nosuch: inaccessible or not found\n"),
+    ]
+    assert outcome.status == 127
+
+
+def test_exec_2_to_dev_null_silences_and_exec_to_a_file_collects(fs: VirtualFS) -> None:
+    assert streams(run(fs, "exec 2>/dev/null; ls /nope; echo done")) == [(STDOUT, "done\n")]
+    outcome = run(fs, "exec >/sdcard/log; echo one; echo two >&2; echo three; cat /sdcard/log >&2")
+    assert streams(outcome) == [(STDERR, "two\n"), (STDERR, "one\nthree\n")]
+    assert fs.read_file("/sdcard/log") == b"one\nthree\n"
+
+
+def test_exec_stays_inside_subshells_and_redirected_groups(fs: VirtualFS) -> None:
+    outcome = run(fs, "(exec 2>&1; echo in >&2); echo out >&2; { exec 2>/dev/null; } 2>&1; echo last >&2")
+    assert streams(outcome) == [(STDOUT, "in\n"), (STDERR, "out\n"), (STDERR, "last\n")]
+    grouped = run(fs, "{ exec 2>&1; }; echo moved >&2")  # a group without redirections is this shell
+    assert streams(grouped) == [(STDOUT, "moved\n")]
+
+
+def test_exec_of_a_command_replaces_the_shell(fs: VirtualFS) -> None:
+    outcome = run(fs, "exec sh -c 'echo child; exit 4'; echo never")
+    assert (streams(outcome), outcome.status) == ([(STDOUT, "child\n")], 4)
+    assert run(fs, "exec 2>&3").status == 1  # fd 3 is not open: bad file descriptor
+
+
+def test_exec_counts_as_a_command(fs: VirtualFS) -> None:
+    hooks = ScriptedHooks()
+    outcome = run(fs, "exec 2>&1; echo x", hooks=hooks)
+    assert (hooks.seen, outcome.commands_run) == ([["exec"], ["echo", "x"]], 2)
+
+
+def test_a_killed_command_keeps_half_its_output_and_the_shell_says_killed(fs: VirtualFS) -> None:
+    hooks = ScriptedHooks(plans={2: CommandPlan(fault=Fault.KILL)})
+    outcome = run(fs, 'echo BEGIN; echo 0123456789 2>&1; echo "END$?"', hooks=hooks)
+    # mksh reports a foreground job killed by a signal on its own stderr, not the command's
+    assert streams(outcome) == [(STDOUT, "BEGIN\n"), (STDOUT, "01234"), (STDERR, "Killed \n"), (STDOUT, "END137\n")]
+    assert (outcome.status, outcome.fault, outcome.commands_run) == (0, None, 3)
+
+
+def test_killed_message_follows_exec_2_to_1_and_ignores_the_commands_redirections(fs: VirtualFS) -> None:
+    hooks = ScriptedHooks(plans={2: CommandPlan(fault=Fault.KILL)})
+    outcome = run(fs, "exec 2>&1; ls /sdcard/Android 2>/dev/null; echo $?", hooks=hooks)
+    assert streams(outcome) == [(STDOUT, "data\nme"), (STDOUT, "Killed \n"), (STDOUT, "137\n")]
+    piped = run(fs, "printf abcdef | wc -c", hooks=ScriptedHooks(plans={1: CommandPlan(fault=Fault.KILL)}))
+    assert streams(piped) == [(STDERR, "Killed \n"), (STDOUT, "3\n")]

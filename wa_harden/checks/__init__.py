@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import difflib
 
-from wa_harden.checks import apps, backup, contacts, device, media, organisation
+from wa_harden.checks import (
+    apps,
+    backup,
+    contacts,
+    device,
+    lock_screen,
+    media,
+    organisation,
+    security,
+    whatsapp_settings,
+)
 from wa_harden.checks.base import CheckSpec, Evaluation, Param
 from wa_harden.model import Area
 
@@ -33,7 +43,15 @@ def _build(*groups: tuple[CheckSpec, ...]) -> dict[str, CheckSpec]:
 
 
 REGISTRY: dict[str, CheckSpec] = _build(
-    apps.CHECKS, contacts.CHECKS, backup.CHECKS, media.CHECKS, device.CHECKS, organisation.CHECKS
+    apps.CHECKS,
+    whatsapp_settings.CHECKS,
+    contacts.CHECKS,
+    backup.CHECKS,
+    media.CHECKS,
+    device.CHECKS,
+    security.CHECKS,
+    lock_screen.CHECKS,
+    organisation.CHECKS,
 )
 
 

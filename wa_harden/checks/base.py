@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from wa_harden.commands import WHATSAPP, WHATSAPP_BUSINESS
+from wa_harden.commands import WHATSAPP, WHATSAPP_BUSINESS, storage_root
 from wa_harden.facts import (
     AndroidUser,
     DeviceFacts,
+    FindListing,
     Gap,
     Known,
+    ListedPackage,
     PackageDump,
     Unknown,
     UserFacts,
@@ -300,3 +302,97 @@ def installed_users(facts: DeviceFacts, package: str) -> Known[tuple[int, ...]]:
         return tuple(sorted(listed)) if listed else dump
     from_dump = set(dump.installed_users()) if dump is not None else set()
     return tuple(sorted(from_dump | listed))
+
+
+# --- per-user facts, listings and settings (added for the device posture checks) ---------------
+
+
+def user_fact_values(user_facts: UserFacts) -> tuple[tuple[str, Known[Any]], ...]:
+    """Every per-user fact of one user, each with the name a message gives it.
+
+    Settings appear under their ``namespace:key``, app-ops under ``appops of PACKAGE``; the storage
+    root as :func:`storage_read` judges it.
+    """
+    values: list[tuple[str, Known[Any]]] = [
+        ("package list", user_facts.packages),
+        ("Android backup", user_facts.backup),
+        ("backup setting", user_facts.backup_setting),
+        ("address book", user_facts.contacts),
+        ("WhatsApp media", user_facts.media),
+        ("shared storage", storage_read(user_facts)),
+        ("install sources", user_facts.install_sources),
+    ]
+    values += [(f"appops of {package}", ops) for package, ops in sorted(user_facts.appops.items())]
+    values += [(key, value) for key, value in sorted(user_facts.settings.items())]
+    return tuple(values)
+
+
+def storage_read(user_facts: UserFacts) -> Known[FindListing]:
+    """The storage-root listing (``find /storage/emulated/N -maxdepth 0``) as a read.
+
+    Refused is ``permission-denied``; a listing that neither names the root nor says it is missing
+    is no answer (an empty or lost output).  "Missing" is an answer: on Android 11+ the shell may
+    not see another user's storage, and whether that hides WhatsApp media is the media check's
+    question.
+    """
+    storage = user_facts.storage
+    root = storage_root(user_facts.user.user_id)
+    if not is_known(storage) or storage.missing:
+        return storage
+    if storage.denied:
+        return Unknown(Gap.PERMISSION_DENIED, f"find: '{root}': Permission denied")
+    if any(path.rstrip("/") == root for path in storage.paths):
+        return storage
+    return Unknown(Gap.UNPARSEABLE, f"the listing of {root} does not name it")
+
+
+def setting_flag(value: str | None, default: int) -> Known[int]:
+    """An integer setting as Android reads it: unset (None) is ``default``; text that is not an
+    integer is unknown (``unparseable``), never guessed."""
+    if value is None:
+        return default
+    try:
+        return int(value.strip())
+    except ValueError:
+        return Unknown(Gap.UNPARSEABLE, f"'{value}' is not a number")
+
+
+def listed_packages(user_facts: UserFacts) -> Known[tuple[ListedPackage, ...]]:
+    """Every package of one user (``pm list packages``, unfiltered).
+
+    Every Android user has system packages, so a listing without a single one is not an answer
+    (an empty or lost output), never "nothing installed".
+    """
+    packages = user_facts.packages
+    if is_known(packages) and not packages:
+        return Unknown(Gap.UNPARSEABLE, "the package list is empty; every user has system packages")
+    return packages
+
+
+def packages_found(
+    facts: DeviceFacts, names: set[str]
+) -> tuple[UserScan[tuple[ListedPackage, ...]], tuple[tuple[AndroidUser, str], ...]]:
+    """Which of ``names`` are installed, per readable user: the scan (for its notes and errors)
+    and every (user, package) found."""
+    scan = scan_users(facts, listed_packages)
+    found = tuple(
+        (user, listed.package)
+        for user, packages in scan.readable
+        for listed in packages
+        if listed.package in names
+    )
+    return scan, found
+
+
+def first_error_or(errors: list[Evaluation], otherwise: Evaluation) -> Evaluation:
+    """``otherwise`` (a pass), unless something it needs could not be read: then the first error,
+    carrying ``otherwise``'s observed values and notes, the other errors as notes."""
+    if not errors:
+        return otherwise
+    first = errors[0]
+    return dataclasses.replace(
+        first,
+        observed=otherwise.observed,
+        expected=otherwise.expected,
+        notes=first.notes + otherwise.notes + tuple(error.message for error in errors[1:]),
+    )

@@ -31,6 +31,7 @@ from wa_harden.model import Action, Area, Outcome, Severity, Tier
 CONTACT_PERMISSIONS = tuple(
     ANDROID_PERMISSION + name for name in ("READ_CONTACTS", "WRITE_CONTACTS", "GET_ACCOUNTS")
 )
+READ_CONTACTS = "READ_CONTACTS"
 _BLOCKING_MODES = ("ignore", "deny")
 
 
@@ -72,7 +73,8 @@ def _flag_note(package: str, user_id: int, grant: PermissionGrant) -> list[str]:
 def _contacts_denied(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
     permissions: list[str] = list(params["permissions"])
     observed: list[dict[str, Any]] = []
-    granted: list[str] = []
+    reading: list[str] = []  # holders of READ_CONTACTS
+    regaining: list[str] = []  # holders of other permissions of the contacts group only
     notes: list[str] = []
     unknowns: list[tuple[str, Unknown]] = []
     for package in WHATSAPP_PACKAGES:
@@ -102,14 +104,15 @@ def _contacts_denied(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluatio
                         facts, package, user_id, grant
                     )
             if held:
-                granted.append(f"{package} in user {user_id} holds {', '.join(held)}")
+                holder = f"{package} in user {user_id} holds {', '.join(held)}"
+                (reading if READ_CONTACTS in held else regaining).append(holder)
     expected = {"granted": False, "permissions": permissions}
     notes += [f"{p} could not be read ({u.reason.value})" for p, u in unknowns]
-    if granted:
+    if reading or regaining:
         return Evaluation(
             Outcome.FAIL,
             reason="contacts-granted",
-            message=f"WhatsApp may read the address book: {'; '.join(granted)}.",
+            message=_granted_message(reading, regaining),
             observed=observed,
             expected=expected,
             notes=tuple(notes),
@@ -132,6 +135,21 @@ def _contacts_denied(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluatio
         expected=expected,
         notes=tuple(notes),
     )
+
+
+def _granted_message(reading: list[str], regaining: list[str]) -> str:
+    """READ_CONTACTS reads the address book; the other permissions of its group (WRITE_CONTACTS,
+    GET_ACCOUNTS) let WhatsApp ask for it again and get it without a prompt."""
+    sentences = []
+    if reading:
+        sentences.append(f"WhatsApp may read the address book: {'; '.join(reading)}.")
+    if regaining:
+        sentences.append(
+            "WhatsApp can regain access to the address book without asking: "
+            f"{'; '.join(regaining)} (same permission group as READ_CONTACTS, which Android then "
+            "grants without a prompt)."
+        )
+    return " ".join(sentences)
 
 
 def _plan_contacts(facts: DeviceFacts, params: Mapping[str, Any]) -> tuple[Action, ...]:

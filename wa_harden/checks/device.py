@@ -13,22 +13,23 @@ from wa_harden.checks.base import (
     all_users,
     captured,
     could_not_read,
-    is_restricted,
+    installed_users,
     known_user,
     manual,
     not_reported,
     scan_users,
+    user_fact_values,
     user_label,
 )
 from wa_harden.commands import WHATSAPP_PACKAGES
-from wa_harden.facts import DeviceFacts, UserKind, is_known
+from wa_harden.facts import AndroidUser, DeviceFacts, Gap, Unknown, UserFacts, UserKind, is_known
 from wa_harden.model import Area, Outcome, Severity
 
 GOOGLE_ACCOUNT = "com.google"
 
 # Profiles unlock with their parent's credential unless they have a separate challenge, so a
 # profile without its own credential is not an unlocked phone.
-_PROFILE_KINDS = frozenset(
+PROFILE_KINDS = frozenset(
     {
         UserKind.WORK_PROFILE,
         UserKind.SECURE_FOLDER,
@@ -116,7 +117,7 @@ def _screen_lock(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
         user = known_user(facts, uid)
         if state.credential.secure:
             continue
-        if uid != 0 and user.kind in _PROFILE_KINDS:
+        if uid != 0 and user.kind in PROFILE_KINDS:
             notes.append(f"{user_label(user)} has no own credential; it unlocks with its parent's")
         else:
             unlocked.append(f"{user_label(user)}: {state.credential.value}")
@@ -286,25 +287,65 @@ def _managed(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
     )
 
 
+def _failed_reads(facts: DeviceFacts, user_facts: UserFacts) -> list[tuple[str, Unknown]]:
+    """Per-user facts of one user that could not be read, with what they are.
+
+    ``not-supported`` is a command this Android version lacks, not a failed read.  The app-ops of a
+    WhatsApp app that is not installed in the user fail by nature ("No UID for ..."), so they do not
+    count either.
+    """
+    not_installed = set()
+    for package in WHATSAPP_PACKAGES:
+        users = installed_users(facts, package)
+        if is_known(users) and user_facts.user.user_id not in users:
+            not_installed.add(f"appops of {package}")
+    return [
+        (name, value)
+        for name, value in user_fact_values(user_facts)
+        if isinstance(value, Unknown) and value.reason is not Gap.NOT_SUPPORTED and name not in not_installed
+    ]
+
+
 def _users_auditable(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
     if not is_known(facts.users):
         return could_not_read(facts.users, "the list of Android users (pm list users)")
     users, _ = all_users(facts)
-    observed, restricted, missing = [], [], []
+    observed: list[dict[str, Any]] = []
+    restricted: list[AndroidUser] = []
+    missing: list[AndroidUser] = []
+    unread: list[tuple[AndroidUser, list[tuple[str, Unknown]]]] = []
     for user in users:
         user_facts = facts.per_user.get(user.user_id)
-        readable = user_facts is not None and not is_restricted(user_facts)
-        observed.append({"user": user.user_id, "kind": user.kind.value, "readable": readable})
+        failed = _failed_reads(facts, user_facts) if user_facts is not None else []
+        readable = user_facts is not None and not failed
+        row: dict[str, Any] = {"user": user.user_id, "kind": user.kind.value, "readable": readable}
         if user_facts is None:
             missing.append(user)
-        elif not readable:
+        elif any(unknown.reason is Gap.USER_RESTRICTED for _, unknown in failed):
             restricted.append(user)
-    if missing:
+        elif failed:
+            row["unread"] = sorted({unknown.reason.value for _, unknown in failed})
+            unread.append((user, failed))
+        observed.append(row)
+    restricted_note = tuple(
+        f"the ADB shell may not enter {user_label(u)}: check it by hand" for u in restricted
+    )
+    if missing or unread:
+        parts = [f"nothing was collected for {user_label(u)}" for u in missing]
+        reasons: list[str] = ["not-captured"] if missing else []
+        for user, failed in unread:
+            by_reason: dict[str, list[str]] = {}
+            for name, unknown in failed:
+                by_reason.setdefault(unknown.reason.value, []).append(name)
+            reasons += by_reason
+            what = "; ".join(f"{reason}: {', '.join(names)}" for reason, names in by_reason.items())
+            parts.append(f"{user_label(user)} could not be read ({what})")
         return Evaluation(
             Outcome.ERROR,
-            reason="not-captured",
-            message=f"Nothing was collected for {', '.join(user_label(u) for u in missing)}.",
+            reason=reasons[0],
+            message=f"Not every Android user could be audited: {'; '.join(parts)}.",
             observed=observed,
+            notes=restricted_note,
         )
     if restricted:
         return manual(
@@ -351,12 +392,22 @@ CHECKS = (
         id="device-os-version",
         title="Android version is supported",
         area=Area.DEVICE,
-        rationale="Old Android versions no longer get security fixes (Art. 32).",
+        rationale=(
+            "Android versions the Android Security Bulletins no longer cover get no security fixes, "
+            "whatever the patch date says (Art. 32)."
+        ),
         severity=Severity.HIGH,
         gdpr=("Art. 32",),
         remedy="Install the latest Android upgrade offered for the phone, or replace the phone.",
         params=(
-            Param("min_sdk", int, 30, "lowest accepted API level (30 = Android 11)", minimum=1),
+            Param(
+                "min_sdk",
+                int,
+                34,
+                "lowest accepted API level; the default 34 (Android 14) is the oldest Android version "
+                "still covered by the Android Security Bulletins as of 2026-11-30, when it was set",
+                minimum=1,
+            ),
         ),
         evaluate=_os_version,
     ),

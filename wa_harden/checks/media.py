@@ -6,15 +6,73 @@ from collections.abc import Mapping
 from typing import Any
 
 from wa_harden import commands as cmd
-from wa_harden.checks.base import CheckSpec, Evaluation, manual, scan_users
-from wa_harden.facts import DeviceFacts
+from wa_harden.checks.base import CheckSpec, Evaluation, installed_users, manual, scan_users
+from wa_harden.facts import DeviceFacts, Gap, Known, MediaFolder, MediaTree, Unknown, UserFacts, is_known
 from wa_harden.model import Action, Area, Outcome, Severity, Tier
+
+# WhatsApp's own media-type folders (WhatsApp Business prefixes them with "WhatsApp Business ").
+# Any other folder name was made by a person and may be personal: it is masked in reports.
+_OWN_FOLDERS = frozenset({
+    "Images", "Video", "Audio", "Documents", "Animated Gifs", "Voice Notes", "Video Notes", "Stickers",
+    "Sticker Packs", "Profile Photos", "AI Media", "Bug Report Attachments", "Backup Excluded Stickers",
+})
+_OWN_PLAIN = frozenset({"Wallpaper", ".Statuses", ".Links"})
+MASK = "***"
+
+
+def shown_name(folder: MediaFolder) -> str:
+    """The folder's name as reports show it: WhatsApp's own names as they are, others masked."""
+    for prefix in ("WhatsApp Business ", "WhatsApp "):
+        if folder.name.startswith(prefix) and folder.name[len(prefix):] in _OWN_FOLDERS:
+            return folder.name
+    return folder.name if folder.name in _OWN_PLAIN else MASK
+
+
+def _shown_path(folder: MediaFolder) -> str:
+    return f"{folder.path.rpartition('/')[0]}/{shown_name(folder)}"
+
+
+def _whatsapp_in(facts: DeviceFacts, user_id: int) -> Known[bool]:
+    """Whether any WhatsApp app is installed in this user (as far as that can be read)."""
+    known = True
+    for package in cmd.WHATSAPP_PACKAGES:
+        users = installed_users(facts, package)
+        if not is_known(users):
+            known = False
+        elif user_id in users:
+            return True
+    return False if known else Unknown(Gap.NOT_CAPTURED, "whether WhatsApp is installed in this user")
+
+
+def _trees(facts: DeviceFacts) -> Any:
+    """Per user: the media trees, unless none was found in a storage the shell cannot see.
+
+    On Android 11+ the shell may get "No such file or directory" for another user's storage: no
+    tree there is then no evidence of "no WhatsApp media" when WhatsApp is installed in that user.
+    """
+
+    def read(user_facts: UserFacts) -> Known[tuple[MediaTree, ...]]:
+        trees = user_facts.media
+        if not is_known(trees) or any(tree.present for tree in trees):
+            return trees
+        storage = user_facts.storage
+        root = cmd.storage_root(user_facts.user.user_id)
+        if is_known(storage) and not storage.missing and not storage.denied \
+                and any(path.rstrip("/") == root for path in storage.paths):
+            return trees  # the storage is visible and holds no WhatsApp tree
+        installed = _whatsapp_in(facts, user_facts.user.user_id)
+        if installed is False:
+            return trees
+        why = storage.detail if isinstance(storage, Unknown) else "No such file or directory"
+        return Unknown(Gap.PERMISSION_DENIED, f"the shell cannot see {root} ({why}), where WhatsApp is installed")
+
+    return read
 
 
 def _media_hidden(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
-    scan = scan_users(facts, lambda user_facts: user_facts.media)
+    scan = scan_users(facts, _trees(facts))
     present = [tree for _, trees in scan.readable for tree in trees if tree.present]
-    visible = [folder.path for tree in present for folder in tree.visible_folders]
+    visible = [_shown_path(folder) for tree in present for folder in tree.visible_folders]
     failed = None
     if visible:
         failed = Evaluation(
@@ -48,11 +106,11 @@ def _media_hidden(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
 
 def _plan_media(facts: DeviceFacts, params: Mapping[str, Any]) -> tuple[Action, ...]:
     """An empty ``.nomedia`` in every media folder the gallery can see."""
-    scan = scan_users(facts, lambda user_facts: user_facts.media)
+    scan = scan_users(facts, _trees(facts))
     return tuple(
         Action("wa-media-hidden", user.user_id, cmd.touch(f"{folder.path}/.nomedia"), Tier.SAFE,
                cmd.remove_file(f"{folder.path}/.nomedia"),
-               f"the gallery stops showing '{folder.name}' (the files stay where they are)")
+               f"the gallery stops showing '{shown_name(folder)}' (the files stay where they are)")
         for user, trees in scan.readable
         for tree in trees
         if tree.present

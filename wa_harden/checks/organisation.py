@@ -86,4 +86,19 @@ CHECKS = (
             "in the asset register, and that its user signed the usage policy."
         ),
     ),
+    _organisational(
+        "org-retention",
+        "Chats are deleted on a retention routine",
+        ("Art. 5(1)(e)",),
+        (
+            "Customer chats may be kept only as long as their purpose needs; WhatsApp keeps them "
+            "forever unless someone deletes them (Art. 5(1)(e))."
+        ),
+        (
+            "Either turn on disappearing messages (WhatsApp Business > Settings > Privacy > Default "
+            "message timer, e.g. 90 days) or write down a deletion routine (which chats, after how "
+            "long, who deletes them and when, keeping what law requires such as invoices elsewhere) "
+            "and follow it; file the routine with your records of processing (Art. 30)."
+        ),
+    ),
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from wa_harden.commands import END_MARK
 from wa_harden.facts import AppOp, Known
 from wa_harden.parse.common import explain_failure, indent_of, split_lines
 
@@ -75,3 +76,22 @@ def parse_dumpsys_appops(text: str) -> Known[dict[str, dict[str, str]]]:
     if any(line.startswith("Current AppOps Service state:") for line in split_lines(text)):
         return {}
     return explain_failure(text, "'Uid ...:' blocks")
+
+_QUERY_PACKAGE_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)+")
+
+
+def parse_appops_query_op(text: str) -> Known[tuple[str, ...]]:
+    """``appops query-op --user N OP MODE && echo END``: one package per line, END last.
+
+    An empty answer is a real one ("no package"), so only the end mark proves the command ran to
+    its end; without it the output is an error or was cut short.
+    """
+    lines = [line.strip() for line in split_lines(text) if line.strip()]
+    if not lines or lines[-1] != END_MARK:
+        return explain_failure(text, f"the end mark '{END_MARK}'")
+    body = lines[:-1]
+    if body == ["No operations."]:
+        return ()
+    if all(_QUERY_PACKAGE_RE.fullmatch(line) for line in body):
+        return tuple(dict.fromkeys(body))
+    return explain_failure("\n".join(body), "one package name per line")

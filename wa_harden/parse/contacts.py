@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 
-from wa_harden.facts import ContactStats, Known
+from wa_harden.facts import ContactStats, Gap, Known, Unknown
 from wa_harden.parse.common import classify_error, explain_failure, split_lines
 
-_ROW_RE = re.compile(r"^Row: \d+ (.*)$")
+_ROW_RE = re.compile(r"^Row: (\d{1,9}) (.*)$")
 _TYPE_KEY = "account_type="
 _DELETED_SEPARATOR = ", deleted="
 _NO_RESULT = "No result found."
@@ -32,10 +32,14 @@ def parse_content_raw_contacts(text: str) -> Known[ContactStats]:
         if not match:
             no_result = no_result or line.strip() == _NO_RESULT
             continue  # continuation lines of multi-line values, stderr noise
+        if int(match.group(1)) != rows:
+            # Rows are numbered from 0 without gaps: a jump means lines were lost.
+            return Unknown(Gap.UNPARSEABLE, f"row {rows} is missing before 'Row: {match.group(1)}'")
         rows += 1
-        columns, sep, deleted = match.group(1).rpartition(_DELETED_SEPARATOR)
+        columns, sep, deleted = match.group(2).rpartition(_DELETED_SEPARATOR)
         if not sep:
-            columns, deleted = match.group(1), "0"
+            # 'deleted' is the last projected column: a row without it was cut short.
+            return Unknown(Gap.UNPARSEABLE, f"row {rows - 1} ends before its 'deleted' column (cut short)")
         if deleted.strip() not in ("0", "NULL", ""):
             continue
         if not columns.startswith(_TYPE_KEY):

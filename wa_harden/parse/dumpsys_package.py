@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from wa_harden.facts import Gap, Known, PackageDump, PackageUserState, PermissionGrant
+from wa_harden.facts import Gap, Known, PackageDump, PackageUserState, PermissionGrant, Unknown
 from wa_harden.parse.common import (
     explain_failure,
     indent_of,
@@ -211,17 +211,34 @@ def _looks_like_package_dump(lines: list[str]) -> bool:
 
 
 def parse_dumpsys_package(text: str, package: str) -> Known[PackageDump | None]:
-    """The package's dump, None when it is not installed, or why the output cannot tell."""
+    """The package's dump, None when it is not installed, or why the output cannot tell.
+
+    A real dump always goes on after the package's block (``Queries:``, ``Dexopt state:``,
+    ``Hidden system packages:``, ``Package Changes:`` ...): an output that ends inside the block
+    was cut short, and the permissions it did not reach are unknown, not "not granted".
+    """
     lines = split_lines(text)
     for name, start, end in _package_blocks(lines):
         if name == package:
+            if not any(line.strip() for line in lines[end:]):
+                return Unknown(Gap.UNPARSEABLE, f"the dump ends inside the block of {package} (cut short)")
             return _parse_block(package, lines[start + 1 : end])
     if any(_NOT_FOUND_RE.search(line) for line in lines):
         return None
     failure = explain_failure(text, f"'Package [{package}]' block")
     if failure.reason is Gap.UNPARSEABLE and _looks_like_package_dump(lines):
-        return None
+        if _ends_like_a_whole_dump(lines):
+            return None
+        return Unknown(Gap.UNPARSEABLE, f"the dump has no block for {package} but does not reach its last "
+                                        "sections ('Dexopt state:', 'Compiler stats:'): cut short")
     return failure
+
+
+def _ends_like_a_whole_dump(lines: list[str]) -> bool:
+    """Older Android answers a package it does not know with the dump's sections and no block;
+    only a dump that reaches its last two sections proves the block is absent, not cut off."""
+    headers = [line.strip() for line in lines if line.strip() and not line[0].isspace()]
+    return "Dexopt state:" in headers and "Compiler stats:" in headers[headers.index("Dexopt state:"):]
 
 
 def parse_dumpsys_package_all(text: str) -> Known[dict[str, PackageDump]]:

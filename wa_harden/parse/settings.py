@@ -15,6 +15,9 @@ def parse_settings_get(text: str) -> Known[str | None]:
     error = classify_error(text)
     if error is not None:
         return error
+    if not text:
+        # `settings get` prints the value or "null", and a line end, for every key.
+        return explain_failure(text, "the value or 'null'")
     value = "\n".join(split_lines(text))
     if value.endswith("\n"):
         value = value[:-1]

@@ -49,6 +49,8 @@ def parse_find(text: str, start: str) -> Known[FindListing]:
         find_errors = [line for line in other if line.startswith("find:")]
         if find_errors:
             return error_from_lines(find_errors)
+        # find prints only paths under its start: anything else ("Killed", junk) is no listing.
+        return Unknown(Gap.UNPARSEABLE, f"unexpected line in the listing of '{start}': {other[0][:80]!r}")
     return FindListing(paths=tuple(paths), missing=missing, denied=denied)
 
 
@@ -59,7 +61,7 @@ def build_media_tree(
     folders: Known[FindListing],
     nomedia: Known[FindListing],
 ) -> Known[MediaTree]:
-    """``folders``: ``find ROOT/Media -mindepth 1 -maxdepth 1 -type d``;
+    """``folders``: ``find ROOT/Media -maxdepth 1 -type d`` (the folder itself, then its folders);
     ``nomedia``: ``find ROOT -maxdepth 3 -name .nomedia``."""
     root = normalise_path(root)
     media = f"{root}/Media"
@@ -72,6 +74,9 @@ def build_media_tree(
         return Unknown(Gap.UNPARSEABLE, "not a find listing")
     if folders.missing:
         return MediaTree(package, root, layout, present=not nomedia.missing)
+    if not any(normalise_path(path) == media for path in folders.paths):
+        # find prints its start folder first: without it the listing is not a complete answer.
+        return Unknown(Gap.UNPARSEABLE, f"the listing of '{media}' does not name the folder itself")
     markers = {normalise_path(path) for path in nomedia.paths}
     found: dict[str, MediaFolder] = {}
     for listed in folders.paths:

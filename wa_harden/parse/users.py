@@ -70,6 +70,16 @@ _KIND_BY_TYPE = {
 _KIND_BY_ID = {150: UserKind.SECURE_FOLDER, 95: UserKind.DUAL_APP, 999: UserKind.DUAL_APP}
 
 
+# Names Android or the phone maker gives users by default: they say what a user is, not who.
+_GENERIC_NAMES = frozenset({"owner", "null", "guest", "work profile", "work", "clone profile", "private"})
+
+
+def is_generic_name(name: str) -> bool:
+    """True for names that are not personal data (OEM spaces, defaults); others are masked."""
+    lowered = name.strip().lower().replace("_", " ")
+    return lowered in _GENERIC_NAMES or any(needle in lowered for needle, _kind in _KIND_BY_NAME)
+
+
 def _kind_from_flags(user_id: int, flags: int | None) -> UserKind:
     if user_id == 0:
         return UserKind.SYSTEM

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from wa_harden.model import DeviceReport, Outcome, Result, Severity
-from wa_harden.policy import Verdict, counts_against, verdict
+from wa_harden.policy import Judgement, Verdict, counts_against, verdict
 
-__all__ = ["Format", "REPORTERS", "RunInfo", "Verdict", "counts_against", "outcome_counts", "render",
+__all__ = ["Format", "REPORTERS", "Judgement", "RunInfo", "Verdict", "counts_against", "outcome_counts", "render",
            "verdict"]
 
 
@@ -33,6 +33,12 @@ class RunInfo:
     fail_on: Severity
     generated_at: datetime
     tool_version: str
+    skip_manual: bool = False  # --skip-manual: open manual items do not count
+    replayed: bool = False  # the reports come from capture files, not from phones just now
+
+    @property
+    def judgement(self) -> Judgement:
+        return Judgement(self.fail_on, self.skip_manual)
 
 
 def outcome_counts(results: Sequence[Result]) -> dict[str, int]:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from wa_harden.model import DeviceReport, Result
+from wa_harden.policy import VERDICT_ORDER
 from wa_harden.report import RunInfo, outcome_counts, verdict
 
 SCHEMA = "wa-harden-report"
@@ -47,7 +48,7 @@ def device_dict(report: DeviceReport, run: RunInfo) -> dict[str, Any]:
     return {
         "serial": identity.serial,
         "status": report.status.value,
-        "verdict": verdict(report, run.fail_on).value,
+        "verdict": verdict(report, run.judgement).value,
         "message": report.message,
         "identity": {
             "manufacturer": identity.manufacturer,
@@ -72,9 +73,10 @@ def report_dict(reports: Sequence[DeviceReport], run: RunInfo) -> dict[str, Any]
         "generated_at": run.generated_at.isoformat(),
         "profile": run.profile,
         "fail_on": run.fail_on.value,
+        "skip_manual": run.skip_manual,
         "summary": {
             "devices": len(devices),
-            **{v: verdicts.count(v) for v in ("compliant", "not-compliant", "incomplete", "not-audited")},
+            **{v.value: verdicts.count(v.value) for v in VERDICT_ORDER},
         },
         "devices": devices,
     }

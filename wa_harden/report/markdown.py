@@ -2,41 +2,53 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-from wa_harden.model import Area, DeviceReport, Outcome
-from wa_harden.report import RunInfo, counts_against, verdict
-from wa_harden.report.table import device_heading, finding_text, summary_line
+from wa_harden.model import Area, DeviceReport
+from wa_harden.report import RunInfo
+from wa_harden.report.table import device_heading, finding_text
+from wa_harden.report.text import printable
+from wa_harden.report.todo import headline, sections
+
+# Characters that Markdown (or the HTML it may contain) would read as markup.
+_MARKUP_RE = re.compile(r"([\\`*_{}\[\]<>|#!~])")
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", "<br>")
+def text(value: str) -> str:
+    """Plain text for Markdown: markup characters escaped, HTML never passed through."""
+    return _MARKUP_RE.sub(r"\\\1", printable(value))
+
+
+def _cell(value: str) -> str:
+    return text(value).replace("\n", "<br>")
 
 
 def render_markdown(reports: Sequence[DeviceReport], run: RunInfo) -> str:
     out = ["# wa-harden report", "",
-           f"Profile `{run.profile}`, failing at severity `{run.fail_on.value}` and above; "
-           f"generated {run.generated_at.isoformat()} by wa-harden {run.tool_version}.", ""]
+           f"Profile `{text(run.profile)}`, failing at severity `{run.fail_on.value}` and above"
+           + ("; items to confirm by hand not judged (`--skip-manual`)" if run.skip_manual else "")
+           + f"; generated {run.generated_at.isoformat()} by wa-harden {run.tool_version}.", ""]
     for report in reports:
-        v = verdict(report, run.fail_on)
-        out += [f"## {device_heading(report)}", ""]
+        _, words = headline(report, run)
+        out += [f"## {text(device_heading(report))}", ""]
         if not report.audited:
-            out += [f"**{v.value}**: {report.message}", ""]
+            out += [f"**{text(words)}**: {text(report.message)}", ""]
             continue
-        out += [f"**{v.value}** — {summary_line(report, run)}", ""]
+        out += [f"**{text(words)}**", ""]
         if report.message:
-            out += [report.message, ""]
+            out += [text(report.message), ""]
         for area in Area:
             rows = [r for r in report.results if r.area is area]
             if not rows:
                 continue
             out += [f"### {area.value.capitalize()}", "", "| outcome | check | severity | finding |",
                     "|---|---|---|---|"]
-            out += [f"| {r.outcome.value} | `{r.check}` | {r.severity.value} | {_cell(finding_text(r))} |" for r in rows]
+            out += [f"| {r.outcome.value} | `{r.check}` | {r.severity.value} | {_cell(finding_text(r))} |"
+                    for r in rows]
             out.append("")
-        todo = [r for r in report.results if counts_against(r, run.fail_on) or r.outcome is Outcome.MANUAL]
-        if todo:
-            out += ["### What to do", ""]
-            out += [f"- [ ] `{r.check}`: {_cell(r.remedy or r.message)}" for r in todo]
+        for title, entries in sections(report, run):
+            out += [f"### {text(title)}", ""]
+            out += [f"- [ ] `{check}`: {_cell(what)}" for check, what in entries]
             out.append("")
     return "\n".join(out)

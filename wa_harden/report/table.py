@@ -7,14 +7,16 @@ from collections.abc import Sequence
 from tabulate import tabulate
 
 from wa_harden.model import Area, DeviceReport, Outcome, Result
-from wa_harden.report import RunInfo, Verdict, counts_against, outcome_counts, verdict
+from wa_harden.report import RunInfo, Verdict
+from wa_harden.report.text import printable
+from wa_harden.report.todo import headline, sections
 
 _COLORS = {
     Outcome.PASS: "32", Outcome.FAIL: "31", Outcome.ERROR: "35",
     Outcome.MANUAL: "33", Outcome.WAIVED: "36", Outcome.NOT_APPLICABLE: "2",
 }
-_VERDICT_COLORS = {Verdict.COMPLIANT: "1;32", Verdict.NOT_COMPLIANT: "1;31",
-                   Verdict.INCOMPLETE: "1;35", Verdict.NOT_AUDITED: "1;35"}
+_VERDICT_COLORS = {Verdict.COMPLIANT: "1;32", Verdict.NOT_COMPLIANT: "1;31", Verdict.INCOMPLETE: "1;35",
+                   Verdict.NOT_YET_COMPLIANT: "1;33", Verdict.NOT_AUDITED: "1;35"}
 _LABEL = {Outcome.NOT_APPLICABLE: "N/A"}
 
 
@@ -23,15 +25,16 @@ def _paint(text: str, code: str, color: bool) -> str:
 
 
 def finding_text(result: Result) -> str:
-    """The message, then the notes (restricted users, expired waivers, who attested)."""
+    """The message, then the waiver and the notes (restricted users, expired waivers).
+
+    An attested result's message already says who attested it and when: it is not repeated.
+    """
     lines = [result.message]
     if result.waiver is not None:
         lines.append(f"Waived until {result.waiver.expires} by {result.waiver.approver}: "
                      f"{result.waiver.justification}")
-    if result.attestation is not None:
-        lines.append(f"Attested by {result.attestation.by} on {result.attestation.on}: {result.attestation.note}")
     lines += [f"Note: {note}" for note in result.notes]
-    return "\n".join(lines)
+    return printable("\n".join(lines))
 
 
 def device_heading(report: DeviceReport) -> str:
@@ -41,15 +44,12 @@ def device_heading(report: DeviceReport) -> str:
         parts.append(f"Android {ident.android_release}" + (f" (SDK {ident.sdk})" if ident.sdk else ""))
     if ident.security_patch:
         parts.append(f"patch {ident.security_patch}")
-    return " · ".join(parts)
+    return printable(" · ".join(parts)).replace("\n", " ")
 
 
-def summary_line(report: DeviceReport, run: RunInfo) -> str:
-    counts = outcome_counts(report.results)
-    shown = [(counts[o.value], name) for o, name in (
-        (Outcome.FAIL, "failed"), (Outcome.ERROR, "not checked"), (Outcome.MANUAL, "to confirm by hand"),
-        (Outcome.WAIVED, "waived"), (Outcome.PASS, "passed"), (Outcome.NOT_APPLICABLE, "not applicable"))]
-    return ", ".join(f"{n} {name}" for n, name in shown if n)
+def judged_by(run: RunInfo) -> str:
+    manual = "; items to confirm by hand not judged (--skip-manual)" if run.skip_manual else ""
+    return f"profile {run.profile}, failing at severity {run.fail_on.value} and above{manual}"
 
 
 def render_table(reports: Sequence[DeviceReport], run: RunInfo, color: bool = False) -> str:
@@ -58,16 +58,16 @@ def render_table(reports: Sequence[DeviceReport], run: RunInfo, color: bool = Fa
 
 
 def _device_block(report: DeviceReport, run: RunInfo, color: bool) -> str:
-    v = verdict(report, run.fail_on)
+    verdict, words = headline(report, run)
     lines = [_paint(device_heading(report), "1", color)]
-    head = _paint(v.value.upper().replace("-", " "), _VERDICT_COLORS[v], color)
+    head = _paint(words, _VERDICT_COLORS[verdict], color)
     if not report.audited:
-        lines.append(f"{head}: {report.message}")
+        lines.append(f"{head}: {printable(report.message)}")
         return "\n".join(lines)
-    lines.append(f"{head} — {summary_line(report, run)}")
+    lines.append(head)
     if report.message:
-        lines.append(report.message)
-    lines.append(f"profile {run.profile}, failing at severity {run.fail_on.value} and above")
+        lines.append(printable(report.message))
+    lines.append(judged_by(run))
     for area in Area:
         rows = [r for r in report.results if r.area is area]
         if not rows:
@@ -79,10 +79,7 @@ def _device_block(report: DeviceReport, run: RunInfo, color: bool) -> str:
             tablefmt="simple", maxcolwidths=[None, None, None, 70],
         )
         lines += ["", area.value.upper(), table]
-    todo = [r for r in report.results
-            if counts_against(r, run.fail_on) or r.outcome is Outcome.MANUAL]
-    if todo:
-        lines += ["", "What to do:"]
-        for index, result in enumerate(todo, 1):
-            lines.append(f"{index:2}. [{result.check}] {result.remedy or result.message}")
+    for title, entries in sections(report, run):
+        lines += ["", f"{title}:"]
+        lines += [printable(f"{n:2}. [{check}] {what}") for n, (check, what) in enumerate(entries, 1)]
     return "\n".join(lines)

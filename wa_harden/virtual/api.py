@@ -48,6 +48,7 @@ class Fault(enum.StrEnum):
     HANG = "hang"  # stop answering before this command runs; the stream stays open
     DROP = "drop"  # close the connection before this command runs
     DROP_MID_OUTPUT = "drop-mid-output"  # run the command, send half its output, then close
+    KILL = "kill"  # the command is killed by SIGKILL: half its output, status 137, "Killed" from sh
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,8 @@ class FaultConfig:
     drop_mid_output_at: int | None = None  # command N sends half its output, then the cable goes
     hang_at_command: int | None = None  # command N never answers
     hang_on: str | None = None  # any command line starting with this never answers
+    killed_on: str | None = None  # any command line starting with this is killed (SIGKILL, status 137)
+    dumpsys_timeout: str | None = None  # ``dumpsys`` of this service times out after part of its dump
     unauthorized: bool = False  # answer CNXN with AUTH and never accept the key
     offline: bool = False  # accept TCP but never finish the handshake
     shell_v2: bool | None = None  # None: as the Android version has it; False: force v1 only

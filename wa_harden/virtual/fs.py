@@ -21,9 +21,11 @@ DIR = "d"
 FILE = "f"
 LINK = "l"
 
-# Access bits for the shell user, as in a mode's "other" triplet.
+# Access bits for the shell user, as in a mode's "other" triplet, and one more: a hidden node does
+# not exist for the shell at all (another user's storage on Android 11+, outside the shell's view).
 _R, _W, _X = 4, 2, 1
 _ALL = _R | _W | _X
+_HIDDEN = 8
 
 _MAX_SYMLINKS = 40
 _FUSE_DIR_SIZE = 3452  # what the FUSE daemon of /storage reports for every directory
@@ -177,11 +179,14 @@ class VirtualFS:
 
     @classmethod
     def android_default(
-        cls, clock: Callable[[], datetime] | None = None, user_ids: tuple[int, ...] = (0,)
+        cls, clock: Callable[[], datetime] | None = None, user_ids: tuple[int, ...] = (0,),
+        hide_other_users: bool = False,
     ) -> VirtualFS:
-        """The tree every Android 8-15 phone shows to ``adb shell``.
+        """The tree every Android 8-16 phone shows to ``adb shell``.
 
-        Storage of users other than the first is refused, as another user's storage is to shell.
+        Storage of users other than the first is refused to the shell (Android 8-10: the folder is
+        there, listing it is "Permission denied"), or with ``hide_other_users`` (Android 11+, where
+        the shell's FUSE view has only its own user) not there at all: "No such file or directory".
         """
         fs = cls(clock)
         fs.mkdirs("/system/bin")
@@ -201,7 +206,9 @@ class VirtualFS:
         fs.mkdirs("/storage/self")
         fs.mkdirs("/mnt")
         for number, user_id in enumerate(user_ids):
-            fs.add_user_storage(user_id, accessible=number == 0)
+            root = fs.add_user_storage(user_id, accessible=number == 0)
+            if number and hide_other_users:
+                fs.set_access(root, hidden=True)
         first = f"/storage/emulated/{user_ids[0]}" if user_ids else "/storage/emulated/0"
         for link in ("/sdcard", "/storage/self/primary", "/mnt/sdcard"):
             fs.symlink(first, link)
@@ -245,6 +252,8 @@ class VirtualFS:
             if not privileged and not access & _X:
                 raise FsError("EACCES", path)
             child = node.children.get(name)  # type: ignore[union-attr]
+            if child is not None and not privileged and _hidden(access, child):
+                child = None
             if child is None:
                 if pending:
                     raise FsError("ENOENT", path)
@@ -304,7 +313,7 @@ class VirtualFS:
 
     def listdir(self, path: str, *, cwd: str = "/", uid: int = ROOT_UID) -> list[str]:
         """Sorted entry names (``.`` and ``..`` excluded)."""
-        return sorted(self._opendir(path, cwd, uid).node.children)  # type: ignore[union-attr, arg-type]
+        return [name for name, _ in self.scandir(path, cwd=cwd, uid=uid)]
 
     def scandir(self, path: str, *, cwd: str = "/", uid: int = ROOT_UID) -> list[tuple[str, FileInfo]]:
         """Sorted ``(name, lstat info)`` of a directory's entries, in one walk."""
@@ -314,6 +323,8 @@ class VirtualFS:
         entries = []
         for name, child in sorted(found.node.children.items()):  # type: ignore[union-attr]
             child_access = access if child.access is None else child.access
+            if uid != ROOT_UID and child_access & _HIDDEN:
+                continue
             entries.append((name, self._info(child, child_access, f"{base}/{name}", uid)))
         return entries
 
@@ -473,12 +484,14 @@ class VirtualFS:
         readable: bool | None = None,
         writable: bool | None = None,
         searchable: bool | None = None,
+        hidden: bool | None = None,
     ) -> None:
         """Refuse or allow the shell user on ``path`` and (unless they override it) its subtree.
 
         ``readable=False`` refuses listing and entering (as mode 0 does); ``searchable=True`` then
         allows entering without listing (``/data``: ``/data/local/tmp`` is reachable, ``ls /data``
-        is not).  Options left as None keep the current value.
+        is not); ``hidden=True`` makes the node not exist for the shell (ENOENT, not in listings).
+        Options left as None keep the current value.
         """
         found = self._existing(path, "/", ROOT_UID)
         node = found.node
@@ -489,6 +502,8 @@ class VirtualFS:
             access = access | _W if writable else access & ~_W
         if searchable is not None:
             access = access | _X if searchable else access & ~_X
+        if hidden is not None:
+            access = access | _HIDDEN if hidden else access & ~_HIDDEN
         node.access = access  # type: ignore[union-attr]
 
     def set_mode(self, path: str, mode: int) -> None:
@@ -506,6 +521,10 @@ class VirtualFS:
     def node_count(self) -> int:
         """How many nodes the tree holds (memory budgeting in benchmarks)."""
         return sum(1 for _ in self.walk("/"))
+
+
+def _hidden(parent_access: int, child: _Node) -> bool:
+    return bool((parent_access if child.access is None else child.access) & _HIDDEN)
 
 
 def _join(stack: list[tuple[_Node, int, str]], name: str) -> str:

@@ -30,6 +30,7 @@ class VirtualPhone:
         self.serial = serial
         self.android = persona.instantiate(serial, now or datetime.now())
         self.faults = copy.copy(faults if faults is not None else persona.faults)
+        self.android.faults = self.faults  # the simulated Android sees the faults it must act out
         self.counters = PhoneCounters()
 
     # --- what the transport reads -------------------------------------------------------------
@@ -77,7 +78,9 @@ class VirtualPhone:
             fault = Fault.HANG
         elif faults.drop_mid_output_at is not None and number == faults.drop_mid_output_at:
             fault = Fault.DROP_MID_OUTPUT
-        if fault in (None, Fault.DROP_MID_OUTPUT):
+        elif faults.killed_on and line.startswith(faults.killed_on):
+            fault = Fault.KILL
+        if fault in (None, Fault.DROP_MID_OUTPUT, Fault.KILL):
             self.counters.commands_run = number
         latency = self.android.latency(argv) * faults.latency_scale if faults.latency_scale else 0.0
         return CommandPlan(latency=latency, fault=fault)
@@ -85,4 +88,5 @@ class VirtualPhone:
     def with_faults(self, **changes: Any) -> VirtualPhone:
         """Change faults at run time (e.g. pull the cable after the next command)."""
         self.faults = replace(self.faults, **changes)
+        self.android.faults = self.faults
         return self

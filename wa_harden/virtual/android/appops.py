@@ -1,4 +1,10 @@
-"""``appops get|set`` (``cmd appops``): per-package app-op modes, uid-level entries first."""
+"""``appops get|set|query-op`` (``cmd appops``): per-package app-op modes, uid-level entries first.
+
+``query-op [--user N] OP [MODE]`` is AppOpsService's shell: ``getPackagesForOps([OP])`` gives every
+package (of every user, in uid order: ``--user`` is parsed but not used) with a package-level entry
+for OP; each whose entry has MODE (default ``ignore``) is printed, one name per line.  No entry for
+OP anywhere prints ``No operations.``; entries but no match print nothing.  Both exit 0.
+"""
 
 from __future__ import annotations
 
@@ -63,13 +69,16 @@ def appops(ctx: ShellContext, argv: Sequence[str], stdin: bytes) -> CommandResul
 def appops_command(state: AndroidState, args: list[str]) -> CommandResult:
     if not args or args[0] in ("help", "-h"):
         return ok("AppOps service (appops) commands:\n  get [--user <USER_ID>] <PACKAGE | UID> [<OP>]\n"
-                  "  set [--user <USER_ID>] <[--uid] PACKAGE | UID> <OP> <MODE>\n")
+                  "  set [--user <USER_ID>] <[--uid] PACKAGE | UID> <OP> <MODE>\n"
+                  "  query-op [--user <USER_ID>] <OP> [<MODE>]\n")
     command = args[0]
     try:
         if command == "get":
             return _get(state, args[1:])
         if command == "set":
             return _set(state, args[1:])
+        if command == "query-op":
+            return _query_op(state, args[1:])
     except UsageError as error:
         return fail(f"{error}\n", 255)
     except JavaError as error:
@@ -122,6 +131,29 @@ def _get(state: AndroidState, args: list[str]) -> CommandResult:
             text += f"Default mode: {default_mode(only)}\n"
         return ok(text)
     return ok(lines(rows))
+
+
+def _query_op(state: AndroidState, args: list[str]) -> CommandResult:
+    rest = list(args)
+    user_arg = take_option(rest, "--user")
+    if user_arg is not None:
+        parse_user(user_arg)  # parsed, then not used: the answer covers every user
+    if not rest:
+        raise UsageError("Error: Operation not specified.")
+    op = rest[0]
+    _check_op(state, op)
+    mode = rest[1] if len(rest) > 1 else "ignore"
+    if mode not in APPOP_MODES:
+        raise UsageError(f"Error: Mode {mode} is not valid")
+    entries = [
+        (package.uid(user_id), package.name, entry.mode)
+        for package in state.packages.values()
+        for user_id, user_state in package.users.items()
+        if user_state.installed and (entry := user_state.appops.get(op)) is not None
+    ]
+    if not entries:
+        return ok("No operations.\n")
+    return ok(lines(name for _uid, name, found in sorted(entries) if found == mode))
 
 
 def _set(state: AndroidState, args: list[str]) -> CommandResult:

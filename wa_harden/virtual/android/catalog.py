@@ -11,12 +11,15 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from wa_harden.virtual.android.state import Oem, P, Q, R, S, T, U, UserKind
+from wa_harden.virtual.android.state import Oem, P, Q, R, S, T, U, UserKind, V
 
 WHATSAPP = "com.whatsapp"
 WHATSAPP_BUSINESS = "com.whatsapp.w4b"
 WHATSAPP_PACKAGES = (WHATSAPP, WHATSAPP_BUSINESS)
 PLAY_STORE = "com.android.vending"
+SHELL_PACKAGE = "com.android.shell"  # the initiating installer of every ``adb install``
+# The package installer that opens a downloaded APK: Google's on GMS phones, AOSP's elsewhere.
+PACKAGE_INSTALLERS = ("com.google.android.packageinstaller", "com.android.packageinstaller")
 
 GMS_TRANSPORT = "com.google.android.gms/.backup.BackupTransportService"
 D2D_TRANSPORT = "com.google.android.gms/.backup.migrate.service.D2dTransport"
@@ -148,6 +151,73 @@ USER_NAMES: dict[UserKind, str] = {
 
 # Profiles whose storage and packages the shell may not touch on real phones.
 REFUSES_SHELL = frozenset({UserKind.SECURE_FOLDER, UserKind.PRIVATE_SPACE})
+
+# ``UserInfo.flagsToString`` names, in the order it prints them (``ADMIN|FULL|INITIALIZED|...``).
+USER_FLAG_NAMES = ((FLAG_ADMIN, "ADMIN"), (FLAG_FULL, "FULL"), (FLAG_GUEST, "GUEST"), (FLAG_INITIALIZED, "INITIALIZED"),
+                   (FLAG_MAIN, "MAIN"), (FLAG_MANAGED_PROFILE, "MANAGED_PROFILE"), (FLAG_PRIMARY, "PRIMARY"),
+                   (FLAG_PROFILE, "PROFILE"), (FLAG_SYSTEM, "SYSTEM"))
+
+# ``UserManager`` user types (Android 11+), without the ``android.os.usertype.`` prefix.
+USER_TYPES: dict[UserKind, str] = {
+    UserKind.SYSTEM: "full.SYSTEM",
+    UserKind.SECONDARY: "full.SECONDARY",
+    UserKind.WORK_PROFILE: "profile.MANAGED",
+    UserKind.CLONE: "profile.CLONE",
+    UserKind.PRIVATE_SPACE: "profile.PRIVATE",
+    UserKind.GUEST: "full.GUEST",
+    UserKind.SECURE_FOLDER: "profile.KNOX",
+    UserKind.DUAL_APP: "profile.DUAL",
+}
+
+
+def user_flag_names(flags: int) -> str:
+    return "|".join(name for bit, name in USER_FLAG_NAMES if flags & bit)
+
+
+# --- user restrictions ---------------------------------------------------------------------------
+
+# ``UserManager.DISALLOW_*`` keys (and the two that are not "no_..."), as ``dumpsys user`` prints them.
+USER_RESTRICTIONS = frozenset({
+    "no_modify_accounts", "no_config_wifi", "no_config_locale", "no_install_apps", "no_uninstall_apps",
+    "no_share_location", "no_airplane_mode", "no_config_brightness", "no_ambient_display",
+    "no_config_screen_timeout", "no_install_unknown_sources", "no_install_unknown_sources_globally",
+    "no_config_bluetooth", "no_bluetooth", "no_bluetooth_sharing", "no_usb_file_transfer",
+    "no_config_credentials", "no_remove_user", "no_remove_managed_profile", "no_debugging_features",
+    "no_config_vpn", "no_config_location", "no_config_date_time", "no_config_tethering", "no_network_reset",
+    "no_factory_reset", "no_add_user", "no_add_managed_profile", "no_add_clone_profile",
+    "no_add_private_profile", "ensure_verify_apps", "no_config_cell_broadcasts", "no_config_mobile_networks",
+    "no_control_apps", "no_physical_media", "no_unmute_microphone", "no_adjust_volume", "no_outgoing_calls",
+    "no_sms", "no_fun", "no_create_windows", "no_system_error_dialogs", "no_cross_profile_copy_paste",
+    "no_outgoing_beam", "no_wallpaper", "no_set_wallpaper", "no_safe_boot", "allow_parent_profile_app_linking",
+    "no_record_audio", "no_run_in_background", "no_camera", "no_unmute_device", "no_data_roaming",
+    "no_set_user_icon", "no_oem_unlock", "no_unified_password", "no_autofill", "no_content_capture",
+    "no_content_suggestions", "no_user_switch", "no_sharing_into_profile", "no_printing",
+    "disallow_config_private_dns", "disallow_microphone_toggle", "disallow_camera_toggle",
+    "no_change_wifi_state", "no_wifi_tethering", "no_sharing_admin_configured_wifi", "no_wifi_direct",
+    "no_add_wifi_config", "no_cellular_2g", "no_ultra_wideband_radio", "disallow_config_default_apps",
+    "no_near_field_communication_radio", "no_sim_globally", "no_assist_content",
+})
+
+# What a user of each kind has without any policy (UserManagerService defaults, the guest set as
+# ``dumpsys user`` prints "Guest restrictions:").
+BASE_RESTRICTIONS: dict[UserKind, tuple[str, ...]] = {
+    UserKind.SECONDARY: ("no_sms", "no_outgoing_calls"),
+    UserKind.GUEST: ("no_sms", "no_install_unknown_sources", "no_config_wifi", "no_outgoing_calls"),
+}
+GUEST_RESTRICTIONS = BASE_RESTRICTIONS[UserKind.GUEST]
+
+
+def owner_default_restrictions(device_owner: bool, sdk: int) -> tuple[str, ...]:
+    """What DevicePolicyManagerService sets by itself for a new owner (UserRestrictionsUtils
+    DEFAULT_ENABLED_FOR_DEVICE_OWNERS / _FOR_MANAGED_PROFILES)."""
+    if not device_owner:
+        return ("no_bluetooth_sharing",)
+    names = ["no_add_managed_profile"]
+    if sdk >= U:
+        names.append("no_add_clone_profile")
+    if sdk >= V:
+        names.append("no_add_private_profile")
+    return tuple(names)
 
 
 # --- permissions ---------------------------------------------------------------------------------
@@ -382,6 +452,9 @@ def known_ops(sdk: int) -> frozenset[str]:
 
 APPOP_MODES = ("allow", "ignore", "deny", "default", "foreground")
 
+# The services ``dumpsys`` answers on a virtual phone (what the ``dumpsys_timeout`` fault may name).
+DUMPSYS_SERVICES = ("package", "lock_settings", "account", "device_policy", "backup", "user")
+
 
 # --- packages ------------------------------------------------------------------------------------
 
@@ -394,7 +467,14 @@ WHATSAPP_PRIVATE_FLAGS = [
     "PARTIALLY_DIRECT_BOOT_AWARE",
     "PRIVATE_FLAG_ALLOW_NATIVE_HEAP_POINTER_TAGGING",
 ]
-WHATSAPP_CURRENT_VERSION = {WHATSAPP: "2.25.31.76", WHATSAPP_BUSINESS: "2.25.31.74"}
+_WHATSAPP_BUILD = {WHATSAPP: 76, WHATSAPP_BUSINESS: 74}
+
+
+def whatsapp_current_version(package: str, now: datetime) -> str:
+    """The release a Play-updated WhatsApp has at ``now``: 2.YY.N.M, YY the year, N about every
+    11 days (WhatsApp ships some 33 numbered releases a year), so a persona stays current forever."""
+    release = 1 + (now.timetuple().tm_yday - 1) // 11
+    return f"2.{now.year % 100}.{release}.{_WHATSAPP_BUILD.get(package, 70)}"
 
 
 def whatsapp_version_code(version_name: str) -> int:
@@ -417,42 +497,110 @@ def whatsapp_target_sdk(version_name: str) -> int:
 
 @dataclass(frozen=True)
 class SystemPackage:
+    """A preinstalled package.  ``path`` is its APK on the system image, with ``{product}`` and
+    ``{system_ext}`` standing for the partitions that exist from Android 9 and 11 (``/system`` before).
+    """
+
     name: str
     path: str
     app_id: int
-    version_code: int
+    version_code: int = 0  # 0: the platform's API level, as framework packages report it
     installer: str | None = None
-    apk_dir: bool = False  # /data/app style code path (an updated system app)
+    updated: bool = False  # updated from Play: a /data/app code path and UPDATED_SYSTEM_APP
+    since: int = 0  # first API level that ships it
 
 
-_COMMON_SYSTEM = (
-    SystemPackage("android", "/system/framework/framework-res.apk", 1000, 0),
-    SystemPackage("com.android.shell", "/system/priv-app/Shell/Shell.apk", 2000, 0),
-    SystemPackage("com.android.settings", "/system/priv-app/Settings/Settings.apk", 1000, 0),
-    SystemPackage("com.android.providers.contacts", "/system/priv-app/ContactsProvider/ContactsProvider.apk", 10012, 0),
-    SystemPackage("com.android.providers.settings", "/system/priv-app/SettingsProvider/SettingsProvider.apk", 1000, 0),
+_GOOGLE_APPS = (
+    SystemPackage("com.google.android.gms", "{product}/priv-app/PrebuiltGmsCore/PrebuiltGmsCore.apk", 10123,
+                  243333038, PLAY_STORE, updated=True),
+    SystemPackage("com.android.vending", "{product}/priv-app/Phonesky/Phonesky.apk", 10139, 84391030, PLAY_STORE,
+                  updated=True),
+    SystemPackage("com.android.chrome", "{product}/app/Chrome/Chrome.apk", 10131, 661311834, PLAY_STORE,
+                  updated=True),
+    SystemPackage("com.google.android.packageinstaller",
+                  "/system/priv-app/GooglePackageInstaller/GooglePackageInstaller.apk", 10046),
+    SystemPackage("com.google.android.permissioncontroller",
+                  "/apex/com.android.permission/priv-app/GooglePermissionController/GooglePermissionController.apk",
+                  10052, 341090000, since=Q),
 )
-_GMS = (
-    SystemPackage("com.google.android.gms", "/product/priv-app/PrebuiltGmsCore/PrebuiltGmsCore.apk", 10123, 243333038, PLAY_STORE, True),
-    SystemPackage("com.android.vending", "/product/priv-app/Phonesky/Phonesky.apk", 10139, 84391030, PLAY_STORE, True),
-    SystemPackage("com.google.android.contacts", "/product/app/GoogleContacts/GoogleContacts.apk", 10151, 4512131, PLAY_STORE, True),
-    SystemPackage("com.android.chrome", "/product/app/Chrome/Chrome.apk", 10131, 661311834, PLAY_STORE, True),
+_GBOARD = SystemPackage("com.google.android.inputmethod.latin", "{product}/app/LatinIMEGooglePrebuilt/"
+                        "LatinIMEGooglePrebuilt.apk", 10156, 146220839, PLAY_STORE, updated=True)
+_GOOGLE_CONTACTS = SystemPackage("com.google.android.contacts", "{product}/app/GoogleContacts/GoogleContacts.apk",
+                                 10151, 4512131, PLAY_STORE, updated=True)
+
+# Packages every Android has, then the Google apps of a GMS phone, then each maker's own.
+_AOSP = (
+    SystemPackage("android", "/system/framework/framework-res.apk", 1000),
+    SystemPackage("com.android.shell", "/system/priv-app/Shell/Shell.apk", 2000),
+    SystemPackage("com.android.settings", "{system_ext}/priv-app/Settings/Settings.apk", 1000),
+    SystemPackage("com.android.systemui", "{system_ext}/priv-app/SystemUI/SystemUI.apk", 10095),
+    SystemPackage("com.android.providers.contacts", "/system/priv-app/ContactsProvider/ContactsProvider.apk", 10012),
+    SystemPackage("com.android.providers.settings", "/system/priv-app/SettingsProvider/SettingsProvider.apk", 1000),
+    SystemPackage("com.android.phone", "/system/priv-app/TeleService/TeleService.apk", 1001),
+    SystemPackage("com.android.bluetooth", "/system/app/Bluetooth/Bluetooth.apk", 1002),
 )
 _OEM_SYSTEM: dict[Oem, tuple[SystemPackage, ...]] = {
+    Oem.GOOGLE: (
+        SystemPackage("com.google.android.apps.nexuslauncher",
+                      "{system_ext}/priv-app/NexusLauncherRelease/NexusLauncherRelease.apk", 10101),
+        _GBOARD,
+        _GOOGLE_CONTACTS,
+        SystemPackage("com.google.android.apps.messaging", "{product}/app/PrebuiltBugle/PrebuiltBugle.apk", 10148,
+                      180930045, PLAY_STORE, updated=True),
+        SystemPackage("com.google.android.dialer", "{product}/priv-app/GoogleDialer/GoogleDialer.apk", 10128,
+                      10856429, PLAY_STORE, updated=True),
+    ),
     Oem.SAMSUNG: (
-        SystemPackage("com.samsung.android.app.contacts", "/system/priv-app/SamsungContacts/SamsungContacts.apk", 10089, 1500061000),
-        SystemPackage("com.samsung.knox.securefolder", "/system/priv-app/SecureFolder/SecureFolder.apk", 10204, 1500003000),
+        SystemPackage("com.sec.android.app.launcher", "/system/priv-app/TouchWizHome_2017/TouchWizHome_2017.apk", 10097,
+                      1500201000),
+        SystemPackage("com.samsung.android.honeyboard", "/system/app/HoneyBoard/HoneyBoard.apk", 10091, 550402000),
+        SystemPackage("com.samsung.android.app.contacts", "/system/priv-app/SamsungContacts/SamsungContacts.apk", 10089,
+                      1500061000),
+        SystemPackage("com.samsung.knox.securefolder", "/system/priv-app/SecureFolder/SecureFolder.apk", 10204,
+                      1500003000),
     ),
     Oem.XIAOMI: (
-        SystemPackage("com.miui.securitycenter", "/system/priv-app/SecurityCenter/SecurityCenter.apk", 1000, 40000814),
-        SystemPackage("com.miui.home", "/system/priv-app/MiuiHome/MiuiHome.apk", 10098, 500003310),
+        SystemPackage("com.miui.home", "{product}/priv-app/MiuiHome/MiuiHome.apk", 10098, 500003310),
+        _GBOARD,
+        _GOOGLE_CONTACTS,
+        SystemPackage("com.miui.securitycenter", "{product}/priv-app/SecurityCenter/SecurityCenter.apk", 1000,
+                      40000814),
     ),
-    Oem.OPPO: (SystemPackage("com.coloros.safecenter", "/system/priv-app/SafeCenter/SafeCenter.apk", 1000, 11201),),
+    Oem.OPPO: (
+        SystemPackage("com.android.launcher", "/system/priv-app/Launcher/Launcher.apk", 10094, 1312000),
+        _GBOARD,
+        _GOOGLE_CONTACTS,
+        SystemPackage("com.coloros.safecenter", "/system/priv-app/SafeCenter/SafeCenter.apk", 1000, 11201),
+    ),
+    Oem.GENERIC: (
+        SystemPackage("com.android.launcher3", "{system_ext}/priv-app/Launcher3QuickStep/Launcher3QuickStep.apk", 10093),
+        _GBOARD,
+        _GOOGLE_CONTACTS,
+    ),
+}
+
+# A system notification listener each maker enables out of the box (component -> since API level):
+# the Pixel launcher's, for notification dots.  Other makers' defaults are not modelled.
+DEFAULT_NOTIFICATION_LISTENERS: dict[Oem, tuple[str, ...]] = {
+    Oem.GOOGLE: ("com.google.android.apps.nexuslauncher/com.android.launcher3.notification.NotificationListener",),
 }
 
 
-def system_packages(oem: Oem) -> tuple[SystemPackage, ...]:
-    return _COMMON_SYSTEM + _GMS + _OEM_SYSTEM.get(oem, ())
+def system_packages(oem: Oem, sdk: int) -> tuple[SystemPackage, ...]:
+    """The preinstalled packages of a phone of this maker and Android version."""
+    everything = _AOSP + _GOOGLE_APPS + _OEM_SYSTEM.get(oem, ())
+    return tuple(spec for spec in everything if spec.since <= sdk)
+
+
+def system_package_names(oem: Oem) -> frozenset[str]:
+    """Every package name :func:`system_packages` may give this maker (any version)."""
+    return frozenset(spec.name for spec in _AOSP + _GOOGLE_APPS + _OEM_SYSTEM.get(oem, ()))
+
+
+def system_apk_path(spec: SystemPackage, sdk: int) -> str:
+    """The APK on the system image; /product exists from Android 9, /system_ext from 11."""
+    return spec.path.format(product="/product" if sdk >= P else "/system",
+                            system_ext="/system_ext" if sdk >= R else "/system")
 
 
 def random_token(rng: random.Random) -> str:

@@ -1,6 +1,11 @@
-"""``dumpsys SERVICE``: package, lock_settings, account, device_policy, backup.
+"""``dumpsys [-t SECONDS | -T MS] SERVICE``: package, lock_settings, account, device_policy, backup, user.
 
 An unknown service prints ``Can't find service: X`` on stderr and, like the real tool, exits 0.
+
+The ``dumpsys_timeout`` fault makes one service miss dumpsys' deadline (10 s, or ``-t``/``-T``):
+what the service wrote so far (a package dump stops before the first ``runtime permissions:``),
+then, as ``frameworks/native/cmds/dumpsys/dumpsys.cpp`` writes it, an empty line end, ``*** SERVICE
+'package' DUMP TIMEOUT (10000ms) EXPIRED ***`` and a blank line; dumpsys still exits 0.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from wa_harden.virtual.android.dumpsys_package import render_dumpsys_package
 from wa_harden.virtual.android.locksettings import dumpsys_lock_settings
 from wa_harden.virtual.android.output import lines, ok
 from wa_harden.virtual.android.state import AndroidState
-from wa_harden.virtual.api import CommandResult, ShellContext
+from wa_harden.virtual.android.user import dumpsys_user
+from wa_harden.virtual.api import CommandResult, FaultConfig, ShellContext
 
 # Authenticators a phone of each kind registers (type, package/service, app id).
 _AUTHENTICATORS = (
@@ -24,18 +30,52 @@ _AUTHENTICATORS = (
 )
 
 
+DEFAULT_TIMEOUT_MS = 10_000
+
+
+def parse_dumpsys_args(argv: Sequence[str]) -> tuple[int, list[str]]:
+    """(timeout in ms, the service and its arguments) of a ``dumpsys`` command line."""
+    args = [a for a in argv[1:] if a not in ("--all", "-a")]
+    timeout = DEFAULT_TIMEOUT_MS
+    while len(args) >= 2 and args[0] in ("-t", "-T"):
+        try:
+            value = int(args[1])
+        except ValueError:
+            break
+        timeout = value * 1000 if args[0] == "-t" else value
+        args = args[2:]
+    return timeout, args
+
+
+def timed_out_service(argv: Sequence[str], faults: FaultConfig) -> int | None:
+    """The timeout (ms) this ``dumpsys`` command line runs into under ``dumpsys_timeout``, if any."""
+    if not faults.dumpsys_timeout or not argv or argv[0].rsplit("/", 1)[-1] != "dumpsys":
+        return None
+    timeout, args = parse_dumpsys_args(argv)
+    return timeout if args[:1] == [faults.dumpsys_timeout] else None
+
+
 def dumpsys(ctx: ShellContext, argv: Sequence[str], stdin: bytes) -> CommandResult:
     state: AndroidState = ctx.phone.state
-    args = [a for a in argv[1:] if a not in ("--all", "-a")]
-    if not args:
-        return ok("Currently running services:\n" + lines(f"  {name}" for name in sorted(SERVICES)))
-    if args[0] == "-l":
+    timeout, args = parse_dumpsys_args(argv)
+    if not args or args[0] == "-l":
         return ok("Currently running services:\n" + lines(f"  {name}" for name in sorted(SERVICES)))
     service, rest = args[0], args[1:]
     render = SERVICES.get(service)
     if render is None:
         return ok(stderr=f"Can't find service: {service}\n")
-    return ok(render(state, rest))
+    text = render(state, rest)
+    if timed_out_service(argv, ctx.phone.faults) is not None:
+        text = f"{_cut(text)}\n*** SERVICE '{service}' DUMP TIMEOUT ({timeout}ms) EXPIRED ***\n\n"
+    return ok(text)
+
+
+def _cut(text: str) -> str:
+    """What a service had written when its dump timed out: a package dump up to the first
+    ``runtime permissions:`` (a slow permission service), anything else up to half its lines."""
+    rows = text.splitlines(keepends=True)
+    stop = next((i for i, row in enumerate(rows) if row.strip() == "runtime permissions:"), len(rows) // 2)
+    return "".join(rows[:stop])
 
 
 def _package(state: AndroidState, args: list[str]) -> str:
@@ -79,4 +119,5 @@ SERVICES = {
     "account": lambda state, args: dumpsys_account(state),
     "device_policy": lambda state, args: dumpsys_device_policy(state),
     "backup": lambda state, args: dumpsys_backup(state),
+    "user": lambda state, args: dumpsys_user(state),
 }

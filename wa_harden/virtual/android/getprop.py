@@ -26,7 +26,7 @@ def properties(state: AndroidState) -> dict[str, str]:
         "ro.build.id": build.build_id,
         "ro.build.display.id": build.build_id,
         "ro.build.type": "user",
-        "ro.build.tags": "release-keys",
+        "ro.build.tags": build.build_tags,
         "ro.build.flavor": f"{build.product}-user",
         "ro.build.product": build.device,
         "ro.build.fingerprint": build.fingerprint,
@@ -55,6 +55,12 @@ def properties(state: AndroidState) -> dict[str, str]:
         "gsm.version.baseband": "g5300g-230927-231102-B-11003218",
         "ro.crypto.state": build.crypto_state,
         "ro.crypto.type": build.crypto_type,
+        # Verified boot as the bootloader reports it: green (locked, Google's keys), yellow (locked,
+        # own keys), orange (unlocked); the corpus getprop files show these next to each other.
+        "ro.boot.verifiedbootstate": build.verified_boot,
+        "ro.boot.flash.locked": "1" if build.flash_locked else "0",
+        "ro.boot.vbmeta.device_state": "locked" if build.flash_locked else "unlocked",
+        "ro.boot.veritymode": "enforcing",
     }
     if build.sdk >= 30:
         props["ro.build.version.release_or_codename"] = build.release

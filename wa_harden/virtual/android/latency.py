@@ -60,6 +60,7 @@ DUMPSYS_SECONDS: dict[str, float] = {
     "lock_settings": 0.06,
     "device_policy": 0.1,
     "backup": 0.09,
+    "user": 0.05,
 }
 
 

@@ -36,6 +36,34 @@ def lines(rows: Iterable[str]) -> str:
     return "".join(f"{row}\n" for row in rows)
 
 
+def java_hash(text: str) -> int:
+    """``String.hashCode()`` (signed 32 bits): the order of keys in an ``ArrayMap`` or ``Bundle``."""
+    value = 0
+    for unit in text.encode("utf-16-be").hex(" ", 2).split():
+        value = (31 * value + int(unit, 16)) & 0xFFFFFFFF
+    return value - (1 << 32) if value >= 1 << 31 else value
+
+
+def array_map_order(keys: Iterable[str]) -> list[str]:
+    """How an ``ArrayMap``/``Bundle`` iterates: by ascending hash code (ties keep insertion order)."""
+    return sorted(keys, key=java_hash)
+
+
+def hash_map_order(keys: Iterable[str]) -> list[str]:
+    """How a ``java.util.HashMap`` iterates keys inserted in this order: by bucket of the spread hash
+    in a table of the smallest power of two (at least 16) holding them at load factor 0.75."""
+    ordered = list(keys)
+    capacity = 16
+    while len(ordered) > capacity * 3 // 4:
+        capacity *= 2
+
+    def bucket(key: str) -> int:
+        h = java_hash(key) & 0xFFFFFFFF
+        return (h ^ (h >> 16)) & (capacity - 1)
+
+    return sorted(ordered, key=bucket)
+
+
 @dataclass(frozen=True)
 class JavaError(Exception):
     """A Java exception thrown inside system_server or an app_process tool.

@@ -122,6 +122,7 @@ def build(data: dict[str, Any], serial: str, now: datetime) -> tuple[AndroidStat
     props = catalog.oem_props(oem, sdk)
     props.update(device.get("props", {}))
     encrypted = device.get("encrypted", True)
+    unlocked = device.get("bootloader", "locked") == "unlocked"
     build_info = Build(
         release=release_string(device["android"]),
         sdk=sdk,
@@ -137,6 +138,9 @@ def build(data: dict[str, Any], serial: str, now: datetime) -> tuple[AndroidStat
         serial=serial,
         crypto_state="encrypted" if encrypted else "unencrypted",
         crypto_type=device.get("crypto_type", "file" if sdk >= 28 else "block") if encrypted else "",
+        verified_boot=device.get("verified_boot", "orange" if unlocked else "green"),
+        flash_locked=not unlocked,
+        build_tags=device.get("build_tags", "release-keys"),
         extra_props=props,
     )
     users = _build_users(data.get("users", DEFAULT_USERS), sdk)
@@ -144,17 +148,21 @@ def build(data: dict[str, Any], serial: str, now: datetime) -> tuple[AndroidStat
     _add_system_packages(state, rng)
     _configure_users(state, data.get("users", DEFAULT_USERS), now)
     _configure_backup(state, data.get("backup", {}).get("transport", "gms"))
+    # USB debugging is on (the audit is connected); Wi-Fi debugging exists from Android 11.
     state.settings_global.update(
         {"adb_enabled": "1", "development_settings_enabled": "1", "device_provisioned": "1", "stay_on_while_plugged_in": "0"}
     )
-    state.settings_global.update(data.get("settings", {}).get("global", {}))
+    if sdk >= R:
+        state.settings_global["adb_wifi_enabled"] = "0"
+    _apply_settings(state.settings_global, data.get("settings", {}).get("global", {}))
     _configure_owners(state, data.get("device_policy", {}), rng, now)
+    _configure_restrictions(state, data.get("users", DEFAULT_USERS))
     for key, value in data.get("oem", {}).items():
         state.oem_switches[key] = value
 
     offset = now - datetime.now()
     ordered = tuple(sorted(users))
-    fs = VirtualFS.android_default(clock=lambda: datetime.now() + offset, user_ids=ordered)
+    fs = VirtualFS.android_default(clock=lambda: datetime.now() + offset, user_ids=ordered, hide_other_users=sdk >= R)
     for app in data.get("apps", []):
         _add_app(state, fs, app, rng, now)
     return state, fs
@@ -186,11 +194,46 @@ def _configure_users(state: AndroidState, entries: Sequence[Mapping[str, Any]], 
         state.set_backup_enabled(user_id, entry.get("backup", system))
         state.backup.users[user_id] = BackupUser(activated=entry.get("backup_activated", True))
         secure = state.secure_settings(user_id)
-        secure.update({"user_setup_complete": "1", "install_non_market_apps": "1"})
-        secure.update(entry.get("secure_settings", {}))
+        # Lock-screen notifications are shown, contents included, until the user changes it; the
+        # "lock after" delay is unset (Settings shows its 5-second default).
+        secure.update({"user_setup_complete": "1", "install_non_market_apps": "1",
+                       "lock_screen_show_notifications": "1", "lock_screen_allow_private_notifications": "1"})
+        full_user = entry["kind"] in (UserKind.SYSTEM, UserKind.SECONDARY)
+        listeners = list(catalog.DEFAULT_NOTIFICATION_LISTENERS.get(state.build.oem, ())) if full_user else []
+        listeners += entry.get("notification_listeners", [])
+        if listeners:
+            secure["enabled_notification_listeners"] = ":".join(dict.fromkeys(listeners))
+        services = entry.get("accessibility_services", [])
+        if services:
+            secure["enabled_accessibility_services"] = ":".join(dict.fromkeys(services))
+            secure["accessibility_enabled"] = "1"
+        _apply_settings(secure, entry.get("secure_settings", {}))
         system_settings = state.system_settings(user_id)
         system_settings.update({"screen_off_timeout": "30000", "screen_brightness": "102"})
-        system_settings.update(entry.get("system_settings", {}))
+        _apply_settings(system_settings, entry.get("system_settings", {}))
+
+
+def _apply_settings(table: dict[str, str], values: Mapping[str, str]) -> None:
+    """A persona's settings over the defaults; the value "null" removes a default (unset)."""
+    for key, value in values.items():
+        if value == "null":
+            table.pop(key, None)
+        else:
+            table[key] = value
+
+
+def _configure_restrictions(state: AndroidState, entries: Sequence[Mapping[str, Any]]) -> None:
+    """User restrictions: the user type's base set, what a device policy controller sets by itself,
+    and the persona's (set by the user's DPC when it has one, else as base restrictions)."""
+    owners = state.owners
+    for entry in entries:
+        user = state.users[entry["id"]]
+        user.restrictions = set(catalog.BASE_RESTRICTIONS.get(user.kind, ()))
+        device_owner = owners.device_owner is not None and owners.device_owner_user == user.id
+        managed = device_owner or user.id in owners.profile_owners
+        if managed:
+            user.policy_restrictions = set(catalog.owner_default_restrictions(device_owner, state.sdk))
+        (user.policy_restrictions if managed else user.restrictions).update(entry.get("restrictions", ()))
 
 
 def _configure_backup(state: AndroidState, transport: str) -> None:
@@ -208,9 +251,10 @@ def _configure_backup(state: AndroidState, transport: str) -> None:
 def _add_system_packages(state: AndroidState, rng: random.Random) -> None:
     sdk = state.sdk
     boot = state.now - timedelta(days=400)
-    for spec in catalog.system_packages(state.build.oem):
+    for spec in catalog.system_packages(state.build.oem, sdk):
         version = spec.version_code or sdk
-        code_path = catalog.app_code_path(spec.name, sdk, rng) if spec.apk_dir else spec.path.rsplit("/", 1)[0]
+        apk = catalog.system_apk_path(spec, sdk)
+        updated = catalog.app_code_path(spec.name, sdk, rng) if spec.updated else None
         package = Package(
             name=spec.name,
             app_id=spec.app_id,
@@ -218,14 +262,15 @@ def _add_system_packages(state: AndroidState, rng: random.Random) -> None:
             version_name=str(version),
             min_sdk=sdk,
             target_sdk=sdk,
-            code_path=code_path,
+            code_path=updated or (apk if spec.name == "android" else apk.rsplit("/", 1)[0]),
             timestamp=boot,
             first_install=boot,
             last_update=boot,
             system=True,
             installer=spec.installer,
-            flags=["SYSTEM", "HAS_CODE", "ALLOW_CLEAR_USER_DATA"] + (["UPDATED_SYSTEM_APP"] if spec.apk_dir else []),
+            flags=["SYSTEM", "HAS_CODE", "ALLOW_CLEAR_USER_DATA"] + (["UPDATED_SYSTEM_APP"] if spec.updated else []),
             hash_seed=rng.getrandbits(28),
+            base_apk=None if updated else apk,
         )
         for user_id in state.users:
             package.users[user_id] = PackageUser(installed=True, first_install=boot, ce_inode=rng.randint(2000, 900000))
@@ -256,11 +301,15 @@ def _configure_owners(state: AndroidState, policy: dict[str, Any], rng: random.R
 def _add_app(state: AndroidState, fs: Any, app: dict[str, Any], rng: random.Random, now: datetime) -> None:
     sdk = state.sdk
     name = app["package"]
+    preinstalled = state.packages.get(name)
+    if preinstalled is not None and preinstalled.system:
+        _configure_preinstalled(state, preinstalled, app)
+        return
     is_whatsapp = name in WHATSAPP_PACKAGES
-    version_name = app.get("version_name", catalog.WHATSAPP_CURRENT_VERSION.get(name, "1.0.0"))
-    installer = app.get("installer", PLAY_STORE) or None
-    if installer == "none":
-        installer = None
+    default_version = catalog.whatsapp_current_version(name, now) if is_whatsapp else "1.0.0"
+    version_name = app.get("version_name", default_version)
+    source = _install_source(state, app)
+    installer = source.installer
     last_update = now - timedelta(days=app.get("last_update_days_ago", 10), hours=rng.randint(1, 20))
     first_install = min(last_update, now - timedelta(days=app.get("first_install_days_ago", 365), hours=3))
     requested = (
@@ -268,7 +317,6 @@ def _add_app(state: AndroidState, fs: Any, app: dict[str, Any], rng: random.Rand
         if is_whatsapp
         else [catalog.ANDROID_PERMISSION + "INTERNET", catalog.ANDROID_PERMISSION + "RECEIVE_BOOT_COMPLETED"]
     )
-    play = state.packages.get(PLAY_STORE)
     package = Package(
         name=name,
         app_id=10200 + rng.randint(0, 250),
@@ -281,12 +329,13 @@ def _add_app(state: AndroidState, fs: Any, app: dict[str, Any], rng: random.Rand
         first_install=first_install,
         last_update=last_update,
         installer=installer,
-        installer_uid=play.app_id if installer == PLAY_STORE and play else (10078 if installer else -1),
-        initiating=app.get("initiating_installer", installer or "com.android.shell"),
+        installer_uid=source.installer_uid,
+        initiating=app.get("initiating_installer", source.initiating),
         originating=app.get("originating_installer"),
-        update_owner=PLAY_STORE if installer == PLAY_STORE else None,
-        package_source=0 if installer else 1,
-        flags=list(catalog.WHATSAPP_FLAGS) if is_whatsapp else ["HAS_CODE", "ALLOW_CLEAR_USER_DATA", "ALLOW_BACKUP"],
+        update_owner=PLAY_STORE if installer == PLAY_STORE and source.kind == "store" else None,
+        package_source=source.package_source,
+        flags=(["DEBUGGABLE"] if app.get("debuggable") else [])
+        + (list(catalog.WHATSAPP_FLAGS) if is_whatsapp else ["HAS_CODE", "ALLOW_CLEAR_USER_DATA", "ALLOW_BACKUP"]),
         private_flags=list(catalog.WHATSAPP_PRIVATE_FLAGS),
         requested=requested,
         install_permissions=[p for p in requested if p in catalog.NORMAL_PERMISSIONS],
@@ -307,7 +356,7 @@ def _add_app(state: AndroidState, fs: Any, app: dict[str, Any], rng: random.Rand
             first_install=first_install if installed else None,
             ce_inode=rng.randint(100000, 3000000) if installed else 0,
             de_inode=rng.randint(10000, 900000) if installed else 0,
-            install_reason=4 if installed and installer == PLAY_STORE else 0,
+            install_reason=4 if installed and installer == PLAY_STORE and source.kind == "store" else 0,
             stopped=not installed,
         )
         package.users[user_id] = user_state
@@ -338,6 +387,57 @@ def _add_app(state: AndroidState, fs: Any, app: dict[str, Any], rng: random.Rand
                 media_hidden=app.get("media_hidden", False),
                 media_files=app.get("media_files", 3),
             )
+
+
+@dataclass(frozen=True)
+class _InstallSource:
+    """Who installed an app, as ``dumpsys package`` records it (android-facts §1.3)."""
+
+    kind: str
+    installer: str | None
+    initiating: str | None
+    installer_uid: int
+    package_source: int  # PackageInstaller.PACKAGE_SOURCE_*: 0 unspecified, 1 other, 4 downloaded file
+
+
+def _install_source(state: AndroidState, app: Mapping[str, Any]) -> _InstallSource:
+    """``install_source`` and ``installer`` of a persona app.
+
+    * ``store`` (the default when an installer is named): the store installed and started it.
+    * ``adb``: ``adb install [-i INSTALLER]``; the installer name is whatever ``-i`` said, the
+      initiating installer is always the shell, packageSource 1 (also the default for
+      ``installer = "none"``).
+    * ``package-installer``: an APK opened in the package installer (from ``originating_installer``,
+      e.g. a browser's download), packageSource 4.
+    """
+    named = app.get("installer", PLAY_STORE if app.get("install_source", "store") == "store" else "none")
+    installer = None if named in ("none", "") else named
+    kind = app.get("install_source", "store" if installer else "adb")
+    if kind == "package-installer":
+        installer = next((p for p in catalog.PACKAGE_INSTALLERS if p in state.packages), catalog.PACKAGE_INSTALLERS[0])
+        return _InstallSource(kind, installer, installer, _uid_of(state, installer), 4)
+    if kind == "adb":
+        return _InstallSource(kind, installer, catalog.SHELL_PACKAGE, _uid_of(state, installer), 1)
+    return _InstallSource(kind, installer, installer, _uid_of(state, installer), 0)
+
+
+def _uid_of(state: AndroidState, package: str | None) -> int:
+    """``installerPackageUid``: the installer's uid in user 0, -1 without an installer."""
+    if package is None:
+        return -1
+    found = state.packages.get(package)
+    return found.uid(0) if found else 10078
+
+
+def _configure_preinstalled(state: AndroidState, package: Package, app: Mapping[str, Any]) -> None:
+    """A persona entry naming a preinstalled package sets its app-ops (Chrome allowed to install
+    unknown apps, say) in its users."""
+    for user_id in app.get("users", sorted(state.users)):
+        user_state = package.users.get(user_id)
+        if user_state is None or not user_state.installed:
+            continue
+        for op, mode in app.get("appops", {}).items():
+            user_state.appops[op] = AppOp(mode, seconds_ago=None)
 
 
 def _add_appops(user_state: PackageUser, modes: dict[str, str], sdk: int, rng: random.Random) -> None:

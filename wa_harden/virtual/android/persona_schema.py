@@ -63,8 +63,15 @@ PACKAGE = _matching(_PACKAGE_RE, "an Android package name")
 COMPONENT = _matching(_COMPONENT_RE, "a component like com.example.mdm/.AdminReceiver")
 GRANT_STATE = choice(*GRANT_STATES)
 APPOP_MODE = choice(*catalog.APPOP_MODES)
+RESTRICTION = Kind("a user restriction like no_install_unknown_sources",
+                   lambda v: isinstance(v, str) and v in catalog.USER_RESTRICTIONS)
 
 # --- tables --------------------------------------------------------------------------------------
+
+# How an app got onto the phone: a store (installer = initiating installer), ``adb install [-i X]``
+# (initiating installer com.android.shell, whatever ``installer`` says), or an APK opened in the
+# package installer (from the ``originating_installer``, e.g. a browser).
+INSTALL_SOURCES = ("store", "adb", "package-installer")
 
 USER_SCHEMA = Table(
     {
@@ -81,6 +88,9 @@ USER_SCHEMA = Table(
         "backup_activated": BOOL,
         "secure_settings": MapOf(STR),
         "system_settings": MapOf(STR),
+        "restrictions": ListOf(RESTRICTION),
+        "accessibility_services": ListOf(COMPONENT),
+        "notification_listeners": ListOf(COMPONENT),
     },
     required=("id", "kind"),
     what="every user",
@@ -105,10 +115,14 @@ APP_SCHEMA = Table(
         "media_layout": choice("scoped", "legacy", "both", "none"),
         "media_hidden": BOOL,
         "media_files": AGE,
+        "install_source": choice(*INSTALL_SOURCES),
+        "debuggable": BOOL,
     },
     required=("package",),
     what="every app",
 )
+# What an entry naming a preinstalled package may change about it.
+SYSTEM_APP_KEYS = ("package", "users", "appops")
 
 DEVICE_SCHEMA = Table(
     {
@@ -122,6 +136,9 @@ DEVICE_SCHEMA = Table(
         "security_patch_age_days": AGE,
         "encrypted": BOOL,
         "crypto_type": choice("file", "block"),
+        "bootloader": choice("locked", "unlocked"),
+        "verified_boot": choice("green", "yellow", "orange"),
+        "build_tags": choice("release-keys", "test-keys", "dev-keys"),
         "props": MapOf(STR),
     },
     required=("oem", "android"),
@@ -152,6 +169,8 @@ PERSONA_SCHEMA = Table(
                 "drop_mid_output_at": INT,
                 "hang_at_command": INT,
                 "hang_on": STR,
+                "killed_on": STR,
+                "dumpsys_timeout": choice(*catalog.DUMPSYS_SERVICES),
                 "unauthorized": BOOL,
                 "offline": BOOL,
                 "shell_v2": BOOL,
@@ -181,21 +200,43 @@ def validate_persona(data: dict[str, Any], source: str) -> None:
 
 
 def _check_semantics(check: Checker, data: dict[str, Any]) -> None:
-    """What the schema cannot say: one system user 0, unique ids, apps only in existing users."""
+    """What the schema cannot say: one system user 0, unique ids, apps only in existing users,
+    preinstalled packages only given app-ops, components of packages the phone has, a bootloader
+    state that fits the verified-boot colour."""
     users = data.get("users", DEFAULT_USERS)
     ids = [u["id"] for u in users]
     if 0 not in ids:
         check.fail("users", "expected a user with id = 0")
     if len(set(ids)) != len(ids):
         check.fail("users", f"expected unique user ids, got {ids!r}")
+    preinstalled = catalog.system_package_names(Oem(data["device"]["oem"]))
+    declared = {app["package"] for app in data.get("apps", [])}
     for index, app in enumerate(data.get("apps", [])):
         key = f"apps[{index}]"
         for user_id in app.get("users", [0]):
             if user_id not in ids:
                 check.fail(join(key, "users"), f"expected ids of declared users {ids}, got {user_id!r}")
+        if app["package"] in preinstalled:
+            for name in app:
+                if name not in SYSTEM_APP_KEYS:
+                    check.fail(join(key, name), f"expected only {', '.join(SYSTEM_APP_KEYS)} for the "
+                                                f"preinstalled package {app['package']}")
         for name in app.get("permissions", {}):
             if full_permission_name(name) not in catalog.RUNTIME_PERMISSIONS:
                 check.fail(join(key, "permissions", name), "expected a runtime permission")
         for op in app.get("appops", {}):
             if op not in catalog.known_ops(99):
                 check.fail(join(key, "appops", op), "expected an app-op name like READ_CONTACTS")
+    for index, user in enumerate(users):
+        for field in ("accessibility_services", "notification_listeners"):
+            for position, component in enumerate(user.get(field, [])):
+                if component.split("/")[0] not in declared | preinstalled:
+                    check.fail(f"users[{index}].{field}[{position}]",
+                               f"expected a component of an app in [[apps]] or of a preinstalled package, "
+                               f"got {component!r}")
+    device = data["device"]
+    unlocked = device.get("bootloader", "locked") == "unlocked"
+    colour = device.get("verified_boot")
+    if colour is not None and (colour == "orange") != unlocked:
+        wanted = "orange (an unlocked bootloader)" if unlocked else "green or yellow (a locked bootloader)"
+        check.fail("device.verified_boot", f"expected {wanted}, got {colour!r}")

@@ -67,4 +67,8 @@ class AndroidPhone:
         )
 
     def latency(self, argv: Sequence[str]) -> float:
-        return command_latency(argv, self.state.sdk)
+        """Realistic seconds for one command; a ``dumpsys`` that times out takes its whole timeout."""
+        from wa_harden.virtual.android.dumpsys import timed_out_service
+
+        timeout = timed_out_service(argv, self.faults)
+        return timeout / 1000 if timeout is not None else command_latency(argv, self.state.sdk)

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from wa_harden.virtual.android.catalog import SHELL_PERMISSION_FLAGS
+from wa_harden.virtual.android.catalog import SHELL_PERMISSION_FLAGS, USER_TYPES, user_flag_names
 from wa_harden.virtual.android.dumpsys_package import render_pm_dump
 from wa_harden.virtual.android.output import (
     EXIT_PM_JAVA,
     JavaError,
     UsageError,
+    array_map_order,
     fail,
+    hash_map_order,
     lines,
     ok,
     parse_user,
@@ -159,8 +161,9 @@ def _list_packages(state: AndroidState, args: list[str]) -> CommandResult:
     for user_id in user_ids:
         check_user(state, user_id, *_SHELL_FRAMES)
     all_users = len(user_ids) > 1
-    rows: list[str] = []
-    for package in state.packages.values():
+    rows: dict[str, str] = {}  # the line without its uids -> the whole line
+    for name in array_map_order(state.packages):
+        package = state.packages[name]
         present = [u for u in user_ids if _listed(package, u, options)]
         if not present or (name_filter and name_filter not in package.name):
             continue
@@ -178,11 +181,15 @@ def _list_packages(state: AndroidState, args: list[str]) -> CommandResult:
             row += f" versionCode:{package.version_code}"
         if "-i" in options:
             row += f"  installer={package.installer or 'null'}"
+        line = row
         if "-U" in options:
             uids = [package.uid(u) for u in present] if all_users else [package.uid(present[0])]
-            row += " uid:" + ",".join(str(uid) for uid in dict.fromkeys(uids))
-        rows.append(row)
-    return ok(lines(rows))
+            line += " uid:" + ",".join(str(uid) for uid in dict.fromkeys(uids))
+        rows[row] = line
+    # Up to 12 the package service walks its ArrayMap of packages (hash-code order); from 13 it
+    # collects the lines of every user in a HashMap first (bucket order), as real listings show.
+    keys = hash_map_order(rows) if state.sdk >= T else list(rows)
+    return ok(lines(rows[key] for key in keys))
 
 
 def _listed(package: Package, user_id: int, options: set[str]) -> bool:
@@ -211,28 +218,12 @@ def list_users(state: AndroidState, verbose: bool = False) -> str:
     for index, user in enumerate(sorted(state.users.values(), key=lambda u: u.id)):
         running = " running" if user.running else ""
         if verbose and state.sdk >= R:
-            kind = f", type={_user_type(user.kind.value)}" if state.sdk >= T else ""
-            flags = "|".join(name for bit, name in _FLAG_NAMES if user.flags & bit)
+            kind = f", type={USER_TYPES[user.kind]}" if state.sdk >= T else ""
+            flags = user_flag_names(user.flags)
             rows.append(f"  {index}: id={user.id}, name={user.name}{kind}, flags={flags}{' (running)' if running else ''}")
         else:
             rows.append(f"{indent}UserInfo{{{user.id}:{user.name}:{user.flags:x}}}{running}")
     return lines(rows)
-
-
-_FLAG_NAMES = ((0x2, "ADMIN"), (0x400, "FULL"), (0x4, "GUEST"), (0x10, "INITIALIZED"), (0x4000, "MAIN"),
-               (0x20, "MANAGED_PROFILE"), (0x1, "PRIMARY"), (0x1000, "PROFILE"), (0x800, "SYSTEM"))
-
-
-def _user_type(kind: str) -> str:
-    return {
-        "system": "full.SYSTEM",
-        "work-profile": "profile.MANAGED",
-        "clone": "profile.CLONE",
-        "private-space": "profile.PRIVATE",
-        "guest": "full.GUEST",
-        "secure-folder": "profile.KNOX",
-        "dual-app": "profile.DUAL",
-    }.get(kind, "full.SECONDARY")
 
 
 # --- permissions --------------------------------------------------------------------------------

@@ -70,12 +70,15 @@ class Build:
     serial: str
     crypto_state: str = "encrypted"  # encrypted | unencrypted | unsupported | "" (unset)
     crypto_type: str = "file"  # file | block | ""
+    verified_boot: str = "green"  # ro.boot.verifiedbootstate: green | yellow | orange
+    flash_locked: bool = True  # ro.boot.flash.locked: the bootloader refuses to flash
+    build_tags: str = "release-keys"  # ro.build.tags: release-keys | test-keys | dev-keys
     extra_props: dict[str, str] = field(default_factory=dict)
 
     @property
     def fingerprint(self) -> str:
-        major = self.release.split(".")[0]
-        return f"{self.brand}/{self.product}/{self.device}:{major}/{self.build_id}/{self.incremental}:user/release-keys"
+        return (f"{self.brand}/{self.product}/{self.device}:{self.release}/{self.build_id}/{self.incremental}"
+                f":user/{self.build_tags}")
 
 
 class UserKind(enum.StrEnum):
@@ -97,6 +100,12 @@ class User:
     kind: UserKind
     running: bool = True
     shell_access: bool = True  # False: "Shell does not have permission to access user N"
+    restrictions: set[str] = field(default_factory=set)  # base restrictions ("Restrictions:")
+    policy_restrictions: set[str] = field(default_factory=set)  # set by a device policy controller
+
+    @property
+    def effective_restrictions(self) -> set[str]:
+        return self.restrictions | self.policy_restrictions
 
 
 class Credential(enum.StrEnum):
@@ -179,6 +188,7 @@ class Package:
     users: dict[int, PackageUser] = field(default_factory=dict)
     apk_signing_version: int = 3
     hash_seed: int = 0  # makes the object hashes in dumps stable per phone
+    base_apk: str | None = None  # a system APK's own name (Shell.apk); installed apps have base.apk
 
     def user_state(self, user_id: int) -> PackageUser:
         """The package's state in ``user_id`` (an empty, not-installed one if never seen)."""
@@ -193,6 +203,8 @@ class Package:
 
     @property
     def apk_path(self) -> str:
+        if self.base_apk:
+            return self.base_apk
         return f"{self.code_path}/base.apk" if not self.code_path.endswith(".apk") else self.code_path
 
 

@@ -9,8 +9,10 @@ changes the phone's state.
 Supported: ``;`` ``&&`` ``||`` ``|`` ``!``, newlines, ``#`` comments, quotes and escapes, ``$?``
 ``$VAR`` ``${VAR}`` ``${VAR:-word}`` ``$(...)``, assignments, field splitting and globbing of
 unquoted words, redirections (``> >> < 2>&1 >&2 2>/dev/null``), ``if``/``for``/``while``/
-``until``, ``{ ...; }``, ``( ... )``, ``eval`` and ``sh -c``.  Not supported: here documents, ``case``, functions,
-arithmetic -- they are syntax errors naming the construct.
+``until``, ``{ ...; }``, ``( ... )``, ``eval``, ``sh -c`` and ``exec`` (``exec 2>&1`` redirects
+the shell itself for the rest of the script; ``exec CMD`` ends it with CMD's status).  Not
+supported: here documents, ``case``, functions, arithmetic -- they are syntax errors naming the
+construct.
 
 The toybox/mksh commands an audit uses are in :data:`BUILTINS`, with their Android error wording.
 

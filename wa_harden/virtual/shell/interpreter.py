@@ -12,13 +12,14 @@ import contextlib
 import fnmatch
 import posixpath
 import re
-from typing import NamedTuple
+from collections.abc import Iterator
 
 from wa_harden.virtual.api import (
     STDERR,
     STDOUT,
     Command,
     CommandHooks,
+    CommandResult,
     CommandTable,
     Event,
     Fault,
@@ -30,7 +31,7 @@ from wa_harden.virtual.api import (
 )
 from wa_harden.virtual.fs import FsError, absolute
 from wa_harden.virtual.shell.applets import BUILTINS
-from wa_harden.virtual.shell.common import SH, decode, encode, join_path
+from wa_harden.virtual.shell.common import SH, OrderedResult, decode, encode, join_path
 from wa_harden.virtual.shell.syntax import (
     Assignment,
     BlockParts,
@@ -52,6 +53,10 @@ from wa_harden.virtual.shell.syntax import (
 
 _MAX_LOOP_ROUNDS = 10_000  # a loop that never ends is a hang, as on the phone
 _PID = "4242"
+# A foreground job killed by SIGKILL: 128 + 9, and what mksh's j_print(JP_SHORT) writes to the
+# shell's own stderr ("%s " per signalled process, then a newline), as every non-interactive mksh does.
+KILLED_STATUS = 137
+KILLED_MESSAGE = b"Killed \n"
 
 # Command names the shell itself implements: the caller's table cannot replace them.
 SPECIAL_BUILTINS = frozenset({"exit", "cd", "export", "unset", ":", "[[", "eval", "sh"})
@@ -114,12 +119,29 @@ _STDERR_SINK = Terminal(STDERR)
 _NULL_SINK = NullSink()
 
 
-class IO(NamedTuple):
-    """Where one command reads and writes."""
+class IO:
+    """Where one command reads and writes.
 
-    stdin: bytes
-    out: Sink
-    err: Sink
+    Mutable on purpose: ``exec`` with only redirections (``exec 2>&1``) changes the streams of the
+    shell it runs in, i.e. of every later command that shares this object.  Subshells and
+    redirected compounds get their own copy, so the change never leaks out of them.
+    """
+
+    __slots__ = ("err", "out", "stdin")
+
+    def __init__(self, stdin: bytes, out: Sink, err: Sink) -> None:
+        self.stdin = stdin
+        self.out = out
+        self.err = err
+
+    def __iter__(self) -> Iterator[bytes | Sink]:
+        return iter((self.stdin, self.out, self.err))
+
+    def copy(self) -> IO:
+        return IO(self.stdin, self.out, self.err)
+
+    def become(self, other: IO) -> None:
+        self.stdin, self.out, self.err = other.stdin, other.out, other.err
 
 
 class _Stop(Exception):
@@ -136,7 +158,7 @@ class _Exit(Exception):
 
 
 class _Interpreter:
-    __slots__ = ("commands", "commands_run", "ctx", "events", "hooks", "status")
+    __slots__ = ("commands", "commands_run", "ctx", "events", "exec_files", "hooks", "status")
 
     def __init__(self, ctx: ShellContext, commands: CommandTable, hooks: CommandHooks) -> None:
         self.ctx = ctx
@@ -145,6 +167,7 @@ class _Interpreter:
         self.events: list[Event] = []
         self.status = 0
         self.commands_run = 0
+        self.exec_files: list[FileSink] = []  # files ``exec >FILE`` opened for the rest of the shell
 
     # --- lists and compounds -------------------------------------------------------------------
 
@@ -162,7 +185,7 @@ class _Interpreter:
         if len(commands) == 1:
             status = self.run_command(commands[0], io)
         else:
-            stdin, out, err = io
+            stdin, out, err = io.stdin, io.out, io.err
             last = len(commands) - 1
             for index, command in enumerate(commands):
                 if index == last:
@@ -177,10 +200,10 @@ class _Interpreter:
         return status
 
     def run_isolated(self, command: CommandNode, io: IO) -> int:
-        """Run in a subshell: variables, ``cd`` and ``exit`` do not reach the parent."""
+        """Run in a subshell: variables, ``cd``, ``exec`` and ``exit`` do not reach the parent."""
         env, cwd = dict(self.ctx.env), self.ctx.cwd
         try:
-            return self.run_command(command, io)
+            return self.run_command(command, io.copy())
         except _Exit as exit_:
             return exit_.status
         finally:
@@ -230,7 +253,7 @@ class _Interpreter:
     def run_isolated_list(self, items: CommandList, io: IO) -> int:
         env, cwd = dict(self.ctx.env), self.ctx.cwd
         try:
-            return self.run_list(items, io)
+            return self.run_list(items, io.copy())
         except _Exit as exit_:
             return exit_.status
         finally:
@@ -258,25 +281,49 @@ class _Interpreter:
             raise _Stop(fault)
         if plan.latency > 0:
             self.events.append(Pause(plan.latency))
+        if argv == ["exec"]:
+            self.commands_run += 1
+            return self.exec_redirections(command.redirs, io)
+        shell_err = io.err  # where the shell itself reports, before the command's redirections
         files: list[FileSink] = []
         if command.redirs:
             opened = self.open_redirections(command.redirs, io)
             if opened is None:
                 return 1
             io, files = opened
+        replaces_shell = argv[0] == "exec"  # exec CMD: the command replaces the shell
         mark = len(self.events)
         try:
-            status = self.dispatch(argv, command.assigns, io)
+            status = self.dispatch(argv[1:] if replaces_shell else argv, command.assigns, io,
+                                   killed=fault is Fault.KILL)
         finally:
             self.commands_run += 1
             self.flush(files)
+            self.flush(self.exec_files)
         if fault is Fault.DROP_MID_OUTPUT:
             self.events[mark:] = _first_half(self.events[mark:])
             raise _Stop(Fault.DROP)
+        if fault is Fault.KILL:
+            shell_err.write(self.events, KILLED_MESSAGE)
+            status = KILLED_STATUS
+        if replaces_shell:
+            raise _Exit(status)
         return status
 
-    def dispatch(self, argv: list[str], assigns: list[Assignment], io: IO) -> int:
-        stdin, out, err = io
+    def exec_redirections(self, redirs: list[Redirection], io: IO) -> int:
+        """``exec 2>&1``, ``exec 2>/dev/null``, ``exec >FILE``: redirect the shell itself."""
+        if not redirs:
+            return 0
+        opened = self.open_redirections(redirs, io)
+        if opened is None:
+            return 1
+        changed, files = opened
+        io.become(changed)
+        self.exec_files.extend(files)
+        return 0
+
+    def dispatch(self, argv: list[str], assigns: list[Assignment], io: IO, killed: bool = False) -> int:
+        stdin, out, err = io.stdin, io.out, io.err
         name = argv[0]
         if name == "exit":
             raise _Exit(self.exit_status(argv, err))
@@ -303,6 +350,8 @@ class _Interpreter:
                 env[var] = self.expand_string(word, err)
             ctx = ShellContext(fs=ctx.fs, phone=ctx.phone, uid=ctx.uid, cwd=ctx.cwd, env=env)
         result = command(ctx, argv, stdin)
+        if killed:
+            result = _first_half_of(result)
         if ctx is not self.ctx:
             self.ctx.cwd = ctx.cwd
         events = self.events
@@ -343,7 +392,7 @@ class _Interpreter:
     # --- redirections --------------------------------------------------------------------------
 
     def open_redirections(self, redirs: list[Redirection], io: IO) -> tuple[IO, list[FileSink]] | None:
-        stdin, out, err = io
+        stdin, out, err = io.stdin, io.out, io.err
         fds: dict[int, Sink] = {1: out, 2: err}
         files: list[FileSink] = []
         fs, cwd, uid = self.ctx.fs, self.ctx.cwd, self.ctx.uid
@@ -526,6 +575,17 @@ def _has_glob(text: str) -> bool:
 
 def _glob_escape(text: str) -> str:
     return re.sub(r"([*?\[])", r"[\1]", text)
+
+
+def _first_half_of(result: CommandResult) -> OrderedResult:
+    """What a command killed half-way had written: the first half of its output, in order."""
+    chunks = getattr(result, "chunks", None)
+    if chunks is None:
+        chunks = tuple(Output(fd, data) for fd, data in ((STDOUT, result.stdout), (STDERR, result.stderr)) if data)
+    kept = tuple(_first_half(list(chunks)))
+    stdout = b"".join(c.data for c in kept if type(c) is Output and c.fd == STDOUT)
+    stderr = b"".join(c.data for c in kept if type(c) is Output and c.fd == STDERR)
+    return OrderedResult(stdout=stdout, stderr=stderr, status=result.status, chunks=kept)
 
 
 def _first_half(events: list[Event]) -> list[Event]:
