@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from wa_harden.device.adb import AdbConnector, DeviceSession
+from wa_harden.device.adb import DeviceSession
 from wa_harden.device.base import ServerAddress
 from wa_harden.virtual.launcher import PrivateAdbServer, VirtualPhones
 

@@ -46,10 +46,13 @@ GOOGLE_TRANSPORT = "com.google.android.gms/.backup.BackupTransportService"
 PLAY_STORE = "com.android.vending"
 SCOPED_ROOT = "/storage/emulated/{user}/Android/media/com.whatsapp.w4b/WhatsApp Business"
 BUSINESS_APK = "/data/app/~~c3ludGhldGlj==/com.whatsapp.w4b-dGVzdA==/base.apk"
-# A notification listener that is part of the system image (Android System Intelligence).
+# A notification listener that is part of the system (Android System Intelligence): a system app
+# updated from Play, so its APK is under /data/app/ like an installed app's.
 SYSTEM_LISTENER_PACKAGE = "com.google.android.as"
 SYSTEM_LISTENER = f"{SYSTEM_LISTENER_PACKAGE}/com.google.android.as.NotificationListener"
-SYSTEM_LISTENER_APK = "/product/priv-app/DevicePersonalization/DevicePersonalization.apk"
+SYSTEM_LISTENER_APK = "/data/app/~~dXBkYXRlZA==/com.google.android.as-c3lzdGVt/base.apk"
+# pm list packages -s of a user: the system's own packages, updated ones included.
+SYSTEM_PACKAGES = frozenset({"android", "com.android.settings", SYSTEM_LISTENER_PACKAGE})
 # Verified boot green, bootloader locked, release keys: an untouched phone.
 BOOT_PROPS = {
     "ro.boot.verifiedbootstate": "green",
@@ -147,7 +150,7 @@ def user_facts(user_id: int = 0, kind: UserKind = UserKind.SYSTEM, **overrides: 
         contacts=ContactStats({"com.google": 120, "local": 5}),
         media=(media_tree(user_id), media_tree(user_id, present=False, layout="legacy")),
         storage=FindListing(paths=(f"/storage/emulated/{user_id}",)),
-        install_sources=(),
+        system_packages=SYSTEM_PACKAGES,
         settings=dict(COMPLIANT_SETTINGS),
     )
     return dataclasses.replace(base, **overrides)
@@ -166,7 +169,7 @@ def restricted_user_facts(user_id: int, kind: UserKind) -> UserFacts:
         contacts=gap,
         media=gap,
         storage=gap,
-        install_sources=gap,
+        system_packages=gap,
         settings={f"{namespace}:{key}": gap for namespace, key in USER_SETTING_KEYS},
     )
 
@@ -203,6 +206,7 @@ def make_facts(**overrides: Any) -> DeviceFacts:
         },
         backup_transports=BackupTransports(current=GOOGLE_TRANSPORT, available=(GOOGLE_TRANSPORT,)),
         restrictions={0: frozenset()},
+        install_sources=(),
     )
     return dataclasses.replace(base, **overrides)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -328,3 +329,60 @@ def test_ctrl_c_ends_a_check_while_a_phone_hangs(adb_server, phones):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+# --- verdicts an auditor can sign (issue 7), through the real adb server ---------------------------
+
+
+def test_a_dumpsys_that_times_out_is_no_evidence_for_the_contacts_check(adb_server, phones):
+    fleet = phones("hardened", faults={"dumpsys_timeout": "package"})
+    [report] = audit(adb_server, fleet.serials)
+    contacts = {r.check: r for r in report.results}["wa-contacts-denied"]
+    assert (contacts.outcome.value, contacts.reason) == ("error", "timeout")
+    assert "dumpsys gave up on the 'package' service" in contacts.message
+
+
+def test_a_killed_find_is_no_evidence_that_media_is_hidden(adb_server, phones):
+    fleet = phones("hardened", faults={"killed_on": "find"})
+    [report] = audit(adb_server, fleet.serials)
+    media = {r.check: r for r in report.results}["wa-media-hidden"]
+    assert media.outcome.value == "error" and media.reason == "command-failed"
+    assert "was killed (SIGKILL), status 137" in media.message
+
+
+def test_the_rooted_and_modded_phone_fails_what_an_expert_would_fail(adb_server, phones):
+    fleet = phones("rooted-modded")
+    [report] = audit(adb_server, fleet.serials)
+    by_check = {r.check: r for r in report.results}
+    expected = {"device-verified-boot": "fail", "wa-installer-trusted": "fail", "wa-mods-absent": "fail",
+                "wa-app-current": "fail", "device-chat-readers": "fail", "device-unknown-sources": "fail"}
+    assert {c: by_check[c].outcome.value for c in expected} == expected
+    assert by_check["wa-installer-trusted"].reason == "installed-over-adb"
+    assert "com.gbwhatsapp" in by_check["wa-mods-absent"].message
+
+
+def test_the_hardened_phone_passes_the_new_checks_and_leaves_only_manual_items_open(adb_server, phones):
+    fleet = phones("hardened")
+    got = run_cli(adb_server, "check", "-s", fleet.serials[0], "-f", "json")
+    device = json.loads(got.stdout)["devices"][0]
+    outcomes_by_check = {r["check"]: r["outcome"] for r in device["results"]}
+    for check in ("device-verified-boot", "device-unknown-sources", "device-chat-readers",
+                  "device-lockscreen-previews", "device-auto-lock", "wa-mods-absent", "wa-installer-trusted"):
+        assert outcomes_by_check[check] == "pass", check
+    assert outcomes_by_check["device-debugging-handover"] == "manual"
+    assert device["verdict"] == "not-yet-compliant" and got.exit_code == 1
+    assert run_cli(adb_server, "check", "-s", fleet.serials[0], "--skip-manual").exit_code == 0
+
+
+def test_a_live_capture_masks_android_user_names(adb_server, phones, tmp_path):
+    from wa_harden.virtual.android import load_persona
+
+    persona = tmp_path / "named.toml"
+    source = Path(load_persona("hardened").source)
+    text = source.read_text(encoding="utf-8").replace('kind = "system"\n', 'kind = "system"\nname = "Example Person"\n', 1)
+    persona.write_text(text.replace('name = "hardened"', 'name = "named"', 1), encoding="utf-8")
+    fleet = phones(str(persona))
+    path = tmp_path / "phone.json"
+    assert run_cli(adb_server, "capture", "-s", fleet.serials[0], "-o", str(path)).exit_code == 0
+    data = path.read_text()
+    assert "Example Person" not in data and "UserInfo{0:***:" in data

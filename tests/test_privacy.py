@@ -53,14 +53,14 @@ def test_version_codes_and_uids_are_not_mistaken_for_phone_numbers():
 def test_android_user_names_are_masked_but_oem_space_names_kept():
     from wa_harden.privacy import redact
 
-    listing = ("Users:\n\tUserInfo{0:Anna Schmidt:c13} running\n\tUserInfo{150:Secure Folder:10061030} running\n"
+    listing = ("Users:\n\tUserInfo{0:Example Person:c13} running\n\tUserInfo{150:Secure Folder:10061030} running\n"
                "\tUserInfo{95:DUAL_APP:30}\n\tUserInfo{10:Work profile:1030} running\n")
     assert redact("pm list users", listing) == (
         "Users:\n\tUserInfo{0:***:c13} running\n\tUserInfo{150:Secure Folder:10061030} running\n"
         "\tUserInfo{95:DUAL_APP:30}\n\tUserInfo{10:Work profile:1030} running\n")
-    account = "User UserInfo{0:Jan de Vries:13}:\n  Accounts: 1\n    Account {name=jan@example.com, type=com.google}\n"
+    account = "User UserInfo{0:Sample User:13}:\n  Accounts: 1\n    Account {name=sample.user@example.com, type=com.google}\n"
     masked = redact("dumpsys account", account)
-    assert "Jan" not in masked and "jan@" not in masked and "UserInfo{0:***:13}" in masked
-    user_dump = "  UserInfo{0:Jan:c13} serialNo=0\n    Account name: jan@example.com\n    Effective restrictions:\n"
+    assert "Sample" not in masked and "sample.user@" not in masked and "UserInfo{0:***:13}" in masked
+    user_dump = "  UserInfo{0:Sample:c13} serialNo=0\n    Account name: sample.user@example.com\n    Effective restrictions:\n"
     assert redact("dumpsys user", user_dump) == (
         "  UserInfo{0:***:c13} serialNo=0\n    Account name: ***\n    Effective restrictions:\n")

@@ -74,7 +74,10 @@ class Batch:
         return f"@@WAH{self.nonce}:E:{index}:"
 
     def script(self) -> str:
-        parts = []
+        """The batched script.  ``exec 2>&1`` first: the shell's own messages about a command
+        (``Killed``, ``Segmentation fault``) then land in that command's section, not on a
+        stream the sections never see."""
+        parts = ["exec 2>&1"]
         for index, command in enumerate(self.commands):
             parts.append(f"echo '{self._begin(index)}'; {command} 2>&1; echo \"{self._end(index)}$?@@\"")
         return "; ".join(parts)

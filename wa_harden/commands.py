@@ -85,6 +85,21 @@ USER_SETTING_KEYS = (
 END_MARK = "wa-harden:end"
 
 
+def appops_query_op(op: str, mode: str) -> str:
+    """Packages whose app-op ``op`` is in ``mode``, of every user; empty when none (hence END_MARK).
+
+    Device-wide: AppOpsService's shell parses ``--user`` but answers from every uid whatever user
+    is asked, so the command names none and the answer is never attributed to a user by itself.
+    """
+    if not re.fullmatch(r"[A-Z_]+", op) or mode not in ("allow", "ignore", "deny", "default", "foreground"):
+        raise ValueError(f"not an app-op and mode: {op!r} {mode!r}")
+    return f"appops query-op {op} {mode} && echo {END_MARK}"
+
+
+# The apps allowed to "install unknown apps", in any user.
+APPOPS_INSTALL_SOURCES = appops_query_op("REQUEST_INSTALL_PACKAGES", "allow")
+
+
 def dumpsys_package(package: str) -> str:
     return f"dumpsys package {package_name(package)}"
 
@@ -107,11 +122,10 @@ def pm_list_packages(user: int) -> str:
     return f"pm list packages --user {user_id(user)} -f -i -U --show-versioncode"
 
 
-def appops_query_op(user: int, op: str, mode: str) -> str:
-    """Packages of one user whose app-op ``op`` is in ``mode``; empty when none (hence END_MARK)."""
-    if not re.fullmatch(r"[A-Z_]+", op) or mode not in ("allow", "ignore", "deny", "default", "foreground"):
-        raise ValueError(f"not an app-op and mode: {op!r} {mode!r}")
-    return f"appops query-op --user {user_id(user)} {op} {mode} && echo {END_MARK}"
+def pm_list_system_packages(user: int) -> str:
+    """The system packages of one user: those of the system image, updated from Play ones included
+    (``-s`` filters on FLAG_SYSTEM, which an update keeps, whatever the APK's path)."""
+    return f"pm list packages --user {user_id(user)} -s"
 
 
 def find_storage_root(user: int) -> str:

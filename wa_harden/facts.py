@@ -316,8 +316,8 @@ class UserFacts:
     media: Known[tuple[MediaTree, ...]]
     storage: Known[FindListing] = field(  # find /storage/emulated/N -maxdepth 0: can the shell see it
         default_factory=lambda: Unknown(Gap.NOT_CAPTURED, "storage root not read"))
-    install_sources: Known[tuple[str, ...]] = field(  # packages whose REQUEST_INSTALL_PACKAGES is allow
-        default_factory=lambda: Unknown(Gap.NOT_CAPTURED, "install sources not read"))
+    system_packages: Known[frozenset[str]] = field(  # pm list packages --user N -s: updated ones included
+        default_factory=lambda: Unknown(Gap.NOT_CAPTURED, "system packages not read"))
     settings: Mapping[str, Known[str | None]] = field(default_factory=dict)  # "secure:KEY" -> value
 
 
@@ -336,3 +336,6 @@ class DeviceFacts:
     backup_transports: Known[BackupTransports]
     restrictions: Known[Mapping[int, frozenset[str]]] = field(  # dumpsys user: effective, per user
         default_factory=lambda: Unknown(Gap.NOT_CAPTURED, "user restrictions not read"))
+    # appops query-op REQUEST_INSTALL_PACKAGES allow: packages of every user (the answer names none)
+    install_sources: Known[tuple[str, ...]] = field(
+        default_factory=lambda: Unknown(Gap.NOT_CAPTURED, "install sources not read"))

@@ -6,7 +6,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 
 class Severity(enum.StrEnum):
@@ -70,8 +70,42 @@ class Tier(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class PermissionEffect:
+    """The state a runtime permission of one package must have afterwards (in the action's user)."""
+
+    package: str
+    permission: str
+    granted: bool | None = None  # None: not judged
+    flags_present: frozenset[str] = frozenset()  # e.g. USER_SET, USER_FIXED
+    flags_absent: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class BackupEffect:
+    """Android backup of the action's user is on or off afterwards."""
+
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class FileEffect:
+    """A file on shared storage exists, or not, afterwards (a ``.nomedia``)."""
+
+    path: str
+    exists: bool
+
+
+Effect: TypeAlias = PermissionEffect | BackupEffect | FileEffect
+
+
+@dataclass(frozen=True)
 class Action:
-    """One allow-listed write a check plans to make it pass; built in code, never from profiles."""
+    """One allow-listed write a check plans to make it pass; built in code, never from profiles.
+
+    ``effect`` is what must be true when the phone is read again: a write is judged by the state
+    it leaves, never by its exit status (``pm revoke`` exits 0 and may do nothing on Android 14+,
+    ``bmgr`` exits 0 on errors).
+    """
 
     check: str
     user: int | None  # the Android user it changes; None for the whole device
@@ -79,6 +113,7 @@ class Action:
     tier: Tier
     undo: str | None  # the command that reverts it, None when there is none
     description: str  # what it does, in words for the person using the phone
+    effect: Effect | None = None
 
 
 @dataclass(frozen=True)
@@ -176,3 +211,18 @@ class DeviceRow:
     android: str | None
     sdk: int | None
     server: str
+
+
+class ActionStatus(enum.StrEnum):
+    PLANNED = "planned"  # shown, not applied (--dry-run, or not confirmed)
+    VERIFIED = "verified"  # applied, and the phone read again shows its effect
+    FAILED = "failed"  # applied (or tried), but the effect is not there, or could not be verified
+    REFUSED = "refused"  # the phone refused it (an OEM switch, a device policy)
+    SKIPPED = "skipped"  # not applied: left out by an option, or an earlier step stopped the run
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    action: Action
+    status: ActionStatus
+    message: str = ""

@@ -89,14 +89,14 @@ def write_atomic(path: str | os.PathLike[str], text: str, mode: int | None = Non
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, target)
-        _fsync_dir(directory)
+        fsync_dir(directory)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     """Make the rename itself durable (where the platform allows opening a folder)."""
     try:
         fd = os.open(directory, os.O_RDONLY)

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from wa_harden.errors import ExitStatus
-from wa_harden.model import DeviceReport, DeviceStatus, Outcome, Result, Severity
+from wa_harden.model import ActionStatus, DeviceReport, DeviceStatus, Outcome, Result, Severity
 
 
 @dataclass(frozen=True)
@@ -67,5 +67,18 @@ def exit_status(reports: Sequence[DeviceReport], judgement: Judgement) -> ExitSt
     if any(r.status is not DeviceStatus.AUDITED for r in reports):
         return ExitStatus.DEVICE_UNAVAILABLE
     if any(counts_against(res, judgement) for r in reports for res in r.results):
+        return ExitStatus.FINDINGS
+    return ExitStatus.COMPLIANT
+
+
+def fix_exit_status(handled: Sequence[bool], statuses: Sequence[ActionStatus], after: Sequence[DeviceReport],
+                    judgement: Judgement) -> ExitStatus:
+    """The exit status of `fix` and `undo`: 3 a phone not (fully) handled, else 4 an action that did
+    not hold or was refused, else 1 when findings remain that need a person, else 0."""
+    if not all(handled):
+        return ExitStatus.DEVICE_UNAVAILABLE
+    if any(s in (ActionStatus.FAILED, ActionStatus.REFUSED) for s in statuses):
+        return ExitStatus.ACTION_FAILED
+    if any(counts_against(res, judgement) for report in after for res in report.results):
         return ExitStatus.FINDINGS
     return ExitStatus.COMPLIANT

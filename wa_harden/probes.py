@@ -122,13 +122,15 @@ PROBES: tuple[Probe, ...] = (
     _device("bmgr-list-transports", "backup_transports", cmd.BMGR_LIST_TRANSPORTS, parse_bmgr_transports),
     *(_global_setting(key) for key in cmd.GLOBAL_SETTING_KEYS),
     _device("dumpsys-user", "restrictions", cmd.DUMPSYS_USER, parse_dumpsys_user),
+    # Device-wide: query-op answers for every user whatever --user says (see commands.appops_query_op).
+    _device("appops-install-sources", "install_sources", cmd.APPOPS_INSTALL_SOURCES, parse_appops_query_op),
     _user("pm-list-packages", "packages", cmd.pm_list_packages, lambda text: _every_package(text)),
+    _user("pm-list-packages-system", "system_packages", cmd.pm_list_system_packages,
+          lambda text: _system_packages(text)),
     _user("bmgr-enabled", "backup", cmd.bmgr_enabled, parse_bmgr_enabled),
     _user("settings-backup-enabled", "backup_setting", cmd.backup_setting, parse_settings_get),
     *(_appops(p) for p in cmd.WHATSAPP_PACKAGES),
     _user("content-raw-contacts", "contacts", cmd.content_raw_contacts, parse_content_raw_contacts),
-    _user("appops-install-sources", "install_sources",
-          lambda user: cmd.appops_query_op(user, "REQUEST_INSTALL_PACKAGES", "allow"), parse_appops_query_op),
     *(_user_setting(namespace, key) for namespace, key in cmd.USER_SETTING_KEYS),
     Probe("storage-root", Scope.USER, "storage", lambda user: (cmd.find_storage_root(user),),
           lambda user, text: parse_find(text, cmd.storage_root(user)), ok_statuses=FIND_STATUSES),
@@ -141,6 +143,14 @@ def _every_package(text: str) -> Known[Any]:
     if listed == ():
         return Unknown(Gap.UNPARSEABLE, "no package listed, though every Android user has the system's own")
     return listed
+
+
+def _system_packages(text: str) -> Known[Any]:
+    """The names of a user's system packages (``pm list packages -s``); empty is no answer either."""
+    listed = _every_package(text)
+    if not is_known(listed):
+        return listed
+    return frozenset(package.package for package in listed)
 
 
 # The per-user probe whose refusal ("Shell does not have permission to access user N") means the

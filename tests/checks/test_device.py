@@ -352,21 +352,25 @@ def test_round_two_cut_short_leaves_every_fact_of_a_user_unknown() -> None:
     lost = Unknown(Gap.CONNECTION_LOST, "the session ended before user 10 was read")
     other = user_facts(
         10, UserKind.SECONDARY, packages=lost, backup=lost, backup_setting=lost, contacts=lost,
-        media=lost, storage=lost, install_sources=lost, appops={WHATSAPP_BUSINESS: lost},
+        media=lost, storage=lost, system_packages=lost, appops={WHATSAPP_BUSINESS: lost},
         settings={"secure:lock_screen_show_notifications": lost},
     )
     ev = run_check("device-users-auditable", with_user(make_facts(), other))
     assert (ev.outcome, ev.reason) == (Outcome.ERROR, "connection-lost")
     assert ev.message == (
         "Not every Android user could be audited: user 10 (secondary) could not be read "
-        "(connection-lost: package list, Android backup, backup setting, address book, WhatsApp media, "
-        "shared storage, install sources, secure:lock_screen_show_notifications)."
+        "(connection-lost: package list, system packages, Android backup, backup setting, address book, "
+        "WhatsApp media, shared storage, secure:lock_screen_show_notifications)."
     )  # WhatsApp Business is not installed in user 10 (dumpsys package): no app-ops to miss
 
 
-def test_a_failed_setting_or_install_source_read_counts_too() -> None:
-    facts = change_user(make_facts(), 0, install_sources=Unknown(Gap.TIMEOUT))
-    assert run_check("device-users-auditable", facts).reason == "timeout"
+def test_a_failed_setting_or_system_package_read_counts_too() -> None:
+    facts = change_user(make_facts(), 0, system_packages=Unknown(Gap.TIMEOUT))
+    ev = run_check("device-users-auditable", facts)
+    assert (ev.outcome, ev.reason) == (Outcome.ERROR, "timeout")
+    assert ev.message == (
+        "Not every Android user could be audited: user 0 (system) could not be read (timeout: system packages)."
+    )
     facts = change_settings(make_facts(), 0, {"system:screen_off_timeout": Unknown(Gap.COMMAND_FAILED)})
     ev = run_check("device-users-auditable", facts)
     assert (ev.outcome, ev.reason) == (Outcome.ERROR, "command-failed")
@@ -394,7 +398,7 @@ def test_storage_root_missing_is_an_answer() -> None:
 
 
 def test_not_supported_is_not_a_failed_read() -> None:
-    facts = change_user(make_facts(), 0, install_sources=Unknown(Gap.NOT_SUPPORTED, "appops query-op"))
+    facts = change_user(make_facts(), 0, system_packages=Unknown(Gap.NOT_SUPPORTED, "pm list packages -s"))
     ev = run_check("device-users-auditable", facts)
     assert (ev.outcome, ev.reason) == (Outcome.PASS, "all-readable")
 

@@ -10,10 +10,11 @@ from wa_harden.commands import USER_SETTING_KEYS
 from wa_harden.facts import UserKind
 from wa_harden.model import Outcome
 
+# device-unknown-sources is not among them: its app-op answer covers every user, and it reads the
+# users' package lists only to attribute a package the answer names (tests/checks/test_security.py).
 PER_USER_CHECKS = [
     "wa-mods-absent",
     "device-verified-boot",
-    "device-unknown-sources",
     "device-chat-readers",
     "device-lockscreen-previews",
 ]
@@ -38,4 +39,4 @@ def test_a_refusing_user_carries_the_refusal_in_every_per_user_fact() -> None:
     # The builder mirrors assemble: every per-user probe, settings included, carries the refusal.
     refused = restricted_user_facts(150, UserKind.SECURE_FOLDER)
     assert set(refused.settings) == {f"{ns}:{key}" for ns, key in USER_SETTING_KEYS}
-    assert refused.install_sources == restricted() and refused.storage == restricted()
+    assert refused.system_packages == restricted() and refused.storage == restricted()

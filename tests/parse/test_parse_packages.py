@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
+from conftest import corpus_files, read_corpus
 from wa_harden.facts import Gap, ListedPackage, Unknown
 from wa_harden.parse.packages import parse_pm_list_packages
+from wa_harden.probes import probe
 
 NEW_PATH = "/data/app/~~8Q4H9D9NIx9Ay5almSt2cg==/com.whatsapp-7qj63AJ5CtcwwGeDJpCMwQ==/base.apk"
 
@@ -84,3 +88,42 @@ def test_line_cut_inside_a_field_is_skipped() -> None:
         "package:com.whatsapp.w4b versionCo"
     )
     assert [p.package for p in parse_pm_list_packages(text)] == ["com.whatsapp"]
+
+
+# --- pm list packages --user N -s: the system packages probe --------------------------------------
+
+
+def test_system_packages_are_the_names_and_an_empty_listing_is_no_answer() -> None:
+    parse = probe("pm-list-packages-system").parse
+    assert parse(0, "package:android\npackage:com.google.android.as\n") == frozenset(
+        {"android", "com.google.android.as"}
+    )
+    for text in ("", "\n"):
+        value = parse(0, text)
+        assert isinstance(value, Unknown) and value.reason is Gap.UNPARSEABLE
+    value = parse(0, "Error: java.lang.SecurityException: Shell does not have permission to access user 10\n")
+    assert isinstance(value, Unknown) and value.reason is Gap.USER_RESTRICTED
+
+
+def _corpus(family: str, name: str) -> str:
+    paths = [p for p in corpus_files(family) if p.name.startswith(name)]
+    if not paths:
+        pytest.skip("real corpus not found (../shared/corpus or $WA_HARDEN_CORPUS)")
+    return read_corpus(paths[0])
+
+
+def test_real_system_listing_holds_system_apps_updated_from_play() -> None:
+    """A Xiaomi Pad 6 (Android 14): its ``-s`` listing, its third-party listing and its ``-f``
+    listing, taken together.  24 system apps (Play services, Gboard, TalkBack ...) run from /data/,
+    updated from Play; -s lists them all the same, and no third-party app."""
+    system = probe("pm-list-packages-system").parse(0, _corpus("pm_list_packages", "xiaomi-pad6-pipa-hyperos2-system"))
+    third = parse_pm_list_packages(_corpus("pm_list_packages", "xiaomi-pad6-pipa-hyperos2-user"))
+    every = parse_pm_list_packages(_corpus("pm_list_packages_f", "xiaomi-pad6-pipa-hyperos2"))
+    assert isinstance(system, frozenset) and isinstance(third, tuple) and isinstance(every, tuple)
+    paths = {p.package: p.path or "" for p in every}
+    assert (len(system), len(third), len(paths)) == (267, 55, 322)
+    assert system | {p.package for p in third} == set(paths) and not system & {p.package for p in third}
+    updated = {name for name in system if paths[name].startswith("/data/")}
+    assert len(updated) == 24
+    assert {"com.google.android.gms", "com.google.android.inputmethod.latin",
+            "com.google.android.marvin.talkback", "com.android.vending"} <= updated

@@ -34,6 +34,32 @@ def test_list_packages_filter_is_a_substring_and_third_party_flag_works():
     assert "package:com.android.shell" not in third and "package:com.whatsapp" in third
 
 
+@pytest.mark.parametrize("android", ["8.1", "11", "15"])
+def test_system_flag_lists_system_apps_updated_from_play_too(android):
+    """-s filters on FLAG_SYSTEM, which an update from Play keeps: Chrome is listed though its code
+    runs from /data/app/; an installed app is not, and -3 is the complement."""
+    phone = phone_for(android, users=[{"id": 0, "kind": "system"}, {"id": 10, "kind": "work-profile"}],
+                      apps=[{"package": W4B, "users": [0, 10]}])
+    for user in (0, 10):
+        system = {line.removeprefix("package:") for line in out(phone, f"pm list packages --user {user} -s").split()}
+        third = {line.removeprefix("package:") for line in out(phone, f"pm list packages --user {user} -3").split()}
+        every = {line.removeprefix("package:") for line in out(phone, f"pm list packages --user {user}").split()}
+        assert {"android", "com.android.shell", "com.android.chrome", "com.android.vending"} <= system
+        assert W4B in third and W4B not in system and system | third == every and not system & third
+    with_paths = dict(line.removeprefix("package:").rsplit("=", 1)[::-1]
+                      for line in out(phone, "pm list packages --user 0 -s -f").split())
+    assert with_paths["com.android.chrome"].startswith("/data/app/")  # updated: a system app all the same
+    assert with_paths["com.android.shell"] == "/system/priv-app/Shell/Shell.apk"
+
+
+def test_system_intelligence_on_a_pixel_is_an_updated_system_app():
+    phone = phone_for("15")
+    line = out(phone, "pm list packages --user 0 -f -s com.google.android.as").strip()
+    assert line.startswith("package:/data/app/~~") and line.endswith("/base.apk=com.google.android.as")
+    assert "UPDATED_SYSTEM_APP" in out(phone, "dumpsys package com.google.android.as")
+    assert out(phone_for("14", oem="samsung"), "pm list packages --user 0 -s com.google.android.as") == ""
+
+
 def test_unknown_list_option_is_reported_on_stdout_with_255():
     result = run(phone_for("14"), "pm list packages -Z")
     assert (result.stdout, result.status) == (b"Error: Unknown option: -Z\n", 255)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from android_helpers import W4B, out, persona_data, phone_for, refusal, run, sh, shipped
+from wa_harden.commands import APPOPS_INSTALL_SOURCES
 from wa_harden.facts import FindListing
 from wa_harden.parse.appops import parse_appops_query_op
 from wa_harden.parse.getprop import parse_getprop
@@ -210,9 +211,12 @@ def test_query_op_answers_for_every_user_whatever_user_is_asked():
                                                "appops": {"REQUEST_INSTALL_PACKAGES": "allow"}}])
     assert out(phone, QUERY) == "com.example.files\n"
     assert out(phone, QUERY.replace("--user 0", "--user 10")) == "com.example.files\n"
+    # The audit asks once, without --user (commands.APPOPS_INSTALL_SOURCES), and gets the same.
+    assert sh(phone, APPOPS_INSTALL_SOURCES)[0] == f"com.example.files\n{END}\n"
     both = phone_for("14", users=WORK, apps=[{"package": W4B, "users": [0, 10]},
                                              {**CHROME_ALLOWED, "users": [0, 10]}])
     assert out(both, QUERY) == "com.android.chrome\ncom.android.chrome\n"  # uid order: 10131, 1010131
+    assert parse_appops_query_op(sh(both, APPOPS_INSTALL_SOURCES)[0]) == ("com.android.chrome",)  # once
 
 
 def test_query_op_errors():

@@ -151,7 +151,7 @@ def test_validation_of_unknown_keys_missing_keys_and_bad_users(tmp_path):
 
 # --- what the new checks read, persona by persona ---------------------------------------------------
 
-QUERY = commands.appops_query_op(0, "REQUEST_INSTALL_PACKAGES", "allow")
+QUERY = commands.APPOPS_INSTALL_SOURCES
 RAW = {
     "getprop ro.boot.verifiedbootstate": {"hardened": "green", "rooted-modded": "orange"},
     "getprop ro.boot.flash.locked": {"hardened": "1", "rooted-modded": "0"},
@@ -162,7 +162,9 @@ RAW = {
         "hardened": "null", "fresh-noncompliant": "null",
         "rooted-modded": "com.example.autoreply/com.example.autoreply.ChatReaderService"},
     "settings --user 0 get secure enabled_notification_listeners": {
-        "hardened": "com.google.android.apps.nexuslauncher/com.android.launcher3.notification.NotificationListener",
+        "hardened": "com.google.android.apps.nexuslauncher/com.android.launcher3.notification.NotificationListener:"
+                    "com.google.android.as/com.google.android.apps.miphone.aiai.common.notification.service."
+                    "AiAiNotificationListenerService",
         "consumer-whatsapp": "com.example.watchlink/com.example.watchlink.NotificationMirrorService"},
     "settings --user 0 get secure lock_screen_allow_private_notifications": {
         "hardened": "0", "fresh-noncompliant": "1", "rooted-modded": "1"},

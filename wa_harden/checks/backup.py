@@ -17,7 +17,7 @@ from wa_harden.checks.base import (
 )
 from wa_harden.commands import WHATSAPP_PACKAGES
 from wa_harden.facts import DeviceFacts, Known, UserFacts, is_known
-from wa_harden.model import Action, Area, Outcome, Severity, Tier
+from wa_harden.model import Action, Area, BackupEffect, Outcome, Severity, Tier
 
 GOOGLE_ACCOUNT = "com.google"
 
@@ -100,7 +100,7 @@ def _plan_backup(facts: DeviceFacts, params: Mapping[str, Any]) -> tuple[Action,
         Action("android-backup-disabled", user.user_id, cmd.bmgr_enable(user.user_id, False), Tier.DISRUPTIVE,
                cmd.bmgr_enable(user.user_id, True),
                f"Android backup stops for every app in {user_label(user)}; turning it on again later does "
-               "not bring back the backup set deleted now")
+               "not bring back the backup set deleted now", BackupEffect(enabled=False))
         for user, state in scan.readable
         if state.enabled and state.activated
     )

@@ -217,6 +217,7 @@ class UserScan(Generic[T]):
     readable: tuple[tuple[AndroidUser, T], ...]
     unreadable: tuple[tuple[AndroidUser, Unknown], ...]
     notes: tuple[str, ...]
+    skipped: tuple[AndroidUser, ...] = ()  # users other than 0 that refuse the shell
 
     def error(self, what: str) -> Evaluation | None:
         """``error`` for the first unreadable user, or None when every needed user was read."""
@@ -246,7 +247,7 @@ def scan_users(facts: DeviceFacts, read: Callable[[UserFacts], Known[T]]) -> Use
     users, notes = all_users(facts)
     readable: list[tuple[AndroidUser, T]] = []
     unreadable: list[tuple[AndroidUser, Unknown]] = []
-    skipped: list[str] = []
+    skipped: list[AndroidUser] = []
     for user in users:
         user_facts = facts.per_user.get(user.user_id)
         value: Known[T] = (
@@ -257,23 +258,11 @@ def scan_users(facts: DeviceFacts, read: Callable[[UserFacts], Known[T]]) -> Use
         if is_known(value):
             readable.append((user, value))
         elif value.reason is Gap.USER_RESTRICTED and user.user_id != 0:
-            skipped.append(restricted_note(user))
+            skipped.append(user)
         else:
             unreadable.append((user, value))
-    return UserScan(tuple(readable), tuple(unreadable), notes + tuple(skipped))
-
-
-def is_restricted(user_facts: UserFacts) -> bool:
-    """True when any per-user command was refused because the shell may not enter this user."""
-    values = (
-        user_facts.packages,
-        user_facts.backup,
-        user_facts.backup_setting,
-        user_facts.contacts,
-        user_facts.media,
-        *user_facts.appops.values(),
-    )
-    return any(isinstance(v, Unknown) and v.reason is Gap.USER_RESTRICTED for v in values)
+    return UserScan(tuple(readable), tuple(unreadable), notes + tuple(restricted_note(u) for u in skipped),
+                    tuple(skipped))
 
 
 # --- WhatsApp packages ------------------------------------------------------------------------
@@ -315,12 +304,12 @@ def user_fact_values(user_facts: UserFacts) -> tuple[tuple[str, Known[Any]], ...
     """
     values: list[tuple[str, Known[Any]]] = [
         ("package list", user_facts.packages),
+        ("system packages", user_facts.system_packages),
         ("Android backup", user_facts.backup),
         ("backup setting", user_facts.backup_setting),
         ("address book", user_facts.contacts),
         ("WhatsApp media", user_facts.media),
         ("shared storage", storage_read(user_facts)),
-        ("install sources", user_facts.install_sources),
     ]
     values += [(f"appops of {package}", ops) for package, ops in sorted(user_facts.appops.items())]
     values += [(key, value) for key, value in sorted(user_facts.settings.items())]

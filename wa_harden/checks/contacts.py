@@ -26,7 +26,7 @@ from wa_harden.facts import (
     Unknown,
     is_known,
 )
-from wa_harden.model import Action, Area, Outcome, Severity, Tier
+from wa_harden.model import Action, Area, Outcome, PermissionEffect, Severity, Tier
 
 CONTACT_PERMISSIONS = tuple(
     ANDROID_PERMISSION + name for name in ("READ_CONTACTS", "WRITE_CONTACTS", "GET_ACCOUNTS")
@@ -152,6 +152,9 @@ def _granted_message(reading: list[str], regaining: list[str]) -> str:
     return " ".join(sentences)
 
 
+FIXED_BY_USER = frozenset({"USER_SET", "USER_FIXED"})  # what `set-permission-flags user-set user-fixed` sets
+
+
 def _plan_contacts(facts: DeviceFacts, params: Mapping[str, Any]) -> tuple[Action, ...]:
     """Revoke every granted contacts permission; on Android 11+ also mark the denial user-fixed.
 
@@ -171,17 +174,22 @@ def _plan_contacts(facts: DeviceFacts, params: Mapping[str, Any]) -> tuple[Actio
                 if not grant.granted or grant.policy_fixed or grant.system_fixed:
                     continue
                 name = short_permission(permission)
+                regrant = "" if flags_supported else (
+                    "; this Android version cannot fix the denial, so the phone's user could grant it "
+                    "again in Settings")
                 actions.append(Action(
                     "wa-contacts-denied", user_id, cmd.pm_revoke(user_id, package, permission), Tier.SAFE,
                     cmd.pm_grant(user_id, package, permission),
                     f"{package} loses {name} in user {user_id}; WhatsApp restarts and shows numbers "
-                    "instead of contact names"))
+                    f"instead of contact names{regrant}",
+                    PermissionEffect(package, permission, granted=False)))
                 if flags_supported:
                     actions.append(Action(
                         "wa-contacts-denied", user_id, cmd.pm_set_permission_flags(user_id, package, permission),
                         Tier.SAFE, cmd.pm_clear_permission_flags(user_id, package, permission),
                         f"the denial of {name} for {package} in user {user_id} is marked as the user's "
-                        "fixed choice, so WhatsApp cannot simply ask again"))
+                        "fixed choice, so WhatsApp cannot simply ask again",
+                        PermissionEffect(package, permission, flags_present=FIXED_BY_USER)))
     return tuple(actions)
 
 

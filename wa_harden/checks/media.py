@@ -8,7 +8,7 @@ from typing import Any
 from wa_harden import commands as cmd
 from wa_harden.checks.base import CheckSpec, Evaluation, installed_users, manual, scan_users
 from wa_harden.facts import DeviceFacts, Gap, Known, MediaFolder, MediaTree, Unknown, UserFacts, is_known
-from wa_harden.model import Action, Area, Outcome, Severity, Tier
+from wa_harden.model import Action, Area, FileEffect, Outcome, Severity, Tier
 
 # WhatsApp's own media-type folders (WhatsApp Business prefixes them with "WhatsApp Business ").
 # Any other folder name was made by a person and may be personal: it is masked in reports.
@@ -110,7 +110,8 @@ def _plan_media(facts: DeviceFacts, params: Mapping[str, Any]) -> tuple[Action, 
     return tuple(
         Action("wa-media-hidden", user.user_id, cmd.touch(f"{folder.path}/.nomedia"), Tier.SAFE,
                cmd.remove_file(f"{folder.path}/.nomedia"),
-               f"the gallery stops showing '{shown_name(folder)}' (the files stay where they are)")
+               f"the gallery stops showing '{shown_name(folder)}' (the files stay where they are)",
+               FileEffect(f"{folder.path}/.nomedia", exists=True))
         for user, trees in scan.readable
         for tree in trees
         if tree.present

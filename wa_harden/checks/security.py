@@ -32,7 +32,6 @@ from wa_harden.facts import (
     DeviceFacts,
     Gap,
     Known,
-    ListedPackage,
     Unknown,
     UserFacts,
     is_known,
@@ -168,25 +167,45 @@ def _restriction(facts: DeviceFacts, user: AndroidUser) -> str | None | Evaluati
 
 
 def _unknown_sources(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
+    """``appops query-op`` answers for the whole phone; a package it names is attributed to the
+    readable users whose package list has it, and judged there against that user's restriction."""
     allowed: list[str] = list(params["allowed_packages"])
-    scan = scan_users(facts, lambda user_facts: user_facts.install_sources)
-    observed: list[dict[str, Any]] = []
+    expected = {"install_sources": [], "allowed_packages": allowed}
+    sources = facts.install_sources
+    if not is_known(sources):
+        return could_not_read(sources, "the apps allowed to install apps (appops query-op)")
+    flagged = [package for package in sources if package not in allowed]
+    if not flagged:
+        # The answer covers every user, those refusing the shell included: nothing to attribute.
+        return Evaluation(
+            Outcome.PASS,
+            reason="no-install-sources",
+            message="No app may install other apps in any user"
+            + (" but the allowed packages." if sources else "."),
+            observed={"install_sources": list(sources), "users": [], "unattributed": []},
+            expected=expected,
+        )
+    scan = scan_users(facts, listed_packages)
+    rows: list[dict[str, Any]] = []
     failing: list[str] = []
     overridden: list[str] = []
     undecided: list[Evaluation] = []
-    for user, sources in scan.readable:
-        flagged = [package for package in sources if package not in allowed]
-        restriction = _restriction(facts, user) if flagged else None
-        observed.append(
+    attributed: set[str] = set()
+    for user, packages in scan.readable:
+        names = {listed.package for listed in packages}
+        here = [package for package in flagged if package in names]
+        attributed.update(here)
+        restriction = _restriction(facts, user) if here else None
+        rows.append(
             {
                 **user_ref(facts, user.user_id),
-                "install_sources": list(sources),
+                "install_sources": [package for package in sources if package in names],
                 "restriction": restriction if isinstance(restriction, str) else None,
             }
         )
-        if not flagged:
+        if not here:
             continue
-        where = f"{user_label(user)}: {', '.join(flagged)}"
+        where = f"{user_label(user)}: {', '.join(here)}"
         if isinstance(restriction, Evaluation):
             undecided.append(restriction)
         elif restriction is not None:
@@ -196,16 +215,35 @@ def _unknown_sources(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluatio
             )
         else:
             failing.append(where)
-    expected = {"install_sources": [], "allowed_packages": allowed}
-    failed = None
+    unattributed = [package for package in flagged if package not in attributed]
+    observed = {"install_sources": list(sources), "users": rows, "unattributed": unattributed}
+    notes = list(overridden)
+    if unattributed:
+        it, its, is_ = ("it", "its", "is") if len(unattributed) == 1 else ("they", "their", "are")
+        found = (f"{', '.join(unattributed)} may install apps by {its} app-op but {is_} in no readable "
+                 "user's package list")
+        if scan.unreadable:
+            notes.append(f"{found}: {it} may be in a user whose package list could not be read")
+        elif not is_known(facts.users):
+            notes.append(f"{found}: {it} may be in a user the phone did not list")
+            undecided.insert(0, could_not_read(facts.users, "the list of Android users (pm list users)"))
+        elif scan.skipped:
+            refusing = ", ".join(user_label(user) for user in scan.skipped)
+            notes.append(f"{found}: {it} may be in {refusing}, which refuses the shell; check there by hand")
+        else:  # every user was read and none has it: the phone fails as a whole
+            failing.append(f"in no user's package list: {', '.join(unattributed)}")
+    if scan.unreadable:
+        # A flagged package may be installed in a user whose package list is unknown as well.
+        user, unknown = scan.unreadable[0]
+        undecided.insert(0, could_not_read(unknown, f"the package list of {user_label(user)}"))
     if failing:
-        failed = Evaluation(
+        return Evaluation(
             Outcome.FAIL,
             reason="install-sources-allowed",
             message=f"Apps may install other apps ('Install unknown apps'): {'; '.join(failing)}.",
             observed=observed,
             expected=expected,
-            notes=tuple(overridden),
+            notes=tuple(notes) + scan.all_notes(),
         )
     passed = Evaluation(
         Outcome.PASS,
@@ -216,9 +254,9 @@ def _unknown_sources(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluatio
         ),
         observed=observed,
         expected=expected,
-        notes=tuple(overridden),
+        notes=tuple(notes) + scan.all_notes(),
     )
-    return scan.conclude("the apps allowed to install apps", failed, first_error_or(undecided, passed))
+    return first_error_or(undecided, passed)
 
 
 # --- device-chat-readers -------------------------------------------------------------------------
@@ -234,17 +272,11 @@ _READER_KINDS = (
 
 @dataclass(frozen=True)
 class _Readers:
-    """The packages of one user's enabled readers (never their classes), and its package list."""
+    """The packages of one user's enabled readers (never their classes), and its package lists."""
 
     by_kind: tuple[tuple[str, str, tuple[str, ...]], ...]  # (what, observed key, packages)
-    listed: Mapping[str, ListedPackage]
-
-
-def _system_image(listed: ListedPackage | None) -> bool | None:
-    """Whether a package is part of the system image (its APK outside /data/); None: cannot tell."""
-    if listed is None or listed.path is None:
-        return None
-    return not listed.path.startswith("/data/")
+    system: Known[frozenset[str]]  # pm list packages -s: updated system apps included
+    listed: Known[frozenset[str]]  # pm list packages: every package of the user
 
 
 def _component_packages(value: str | None) -> tuple[str, ...]:
@@ -261,9 +293,23 @@ def _readers(user_facts: UserFacts) -> Known[_Readers]:
             return value
         by_kind.append((what, field, _component_packages(value)))
     packages = listed_packages(user_facts)
-    if not is_known(packages):
-        return packages
-    return _Readers(tuple(by_kind), {p.package: p for p in packages})
+    listed = frozenset(p.package for p in packages) if is_known(packages) else packages
+    return _Readers(tuple(by_kind), user_facts.system_packages, listed)
+
+
+def _outside_system(readers: _Readers, package: str, what: str, user: AndroidUser) -> bool | Evaluation:
+    """Whether a reader's package is not part of the system (a system app updated from Play, which
+    runs from /data/app/, is), or the error that says why this cannot be told."""
+    question = f"whether the {what} {package} of {user_label(user)} is part of the system"
+    if not is_known(readers.system):
+        return could_not_read(readers.system, f"{question} (pm list packages -s)")
+    if package in readers.system:
+        return False
+    if not is_known(readers.listed):
+        return could_not_read(readers.listed, f"{question} (pm list packages)")
+    if package not in readers.listed:
+        return not_reported(f"{question}: its package is in none of the user's package lists")
+    return True
 
 
 def _chat_readers(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
@@ -277,17 +323,14 @@ def _chat_readers(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
         for what, field, packages in readers.by_kind:
             row[field] = list(packages)
             for package in packages:
-                system = _system_image(readers.listed.get(package))
-                if package in allowed or system:
+                if package in allowed:
                     continue
-                if system is None:
-                    undecided.append(not_reported(
-                        f"whether the {what} {package} of {user_label(user)} is part of the system: "
-                        "its package is not in the user's package list with a path"
-                    ))
-                    continue
-                row["not_system"].append(package)
-                outsiders.append(f"{user_label(user)}: {package} ({what})")
+                outside = _outside_system(readers, package, what, user)
+                if isinstance(outside, Evaluation):
+                    undecided.append(outside)
+                elif outside:
+                    row["not_system"].append(package)
+                    outsiders.append(f"{user_label(user)}: {package} ({what})")
         observed.append(row)
     expected = {"not_system": [], "allowed_packages": allowed}
     failed = None

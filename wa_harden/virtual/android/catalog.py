@@ -549,6 +549,11 @@ _OEM_SYSTEM: dict[Oem, tuple[SystemPackage, ...]] = {
                       180930045, PLAY_STORE, updated=True),
         SystemPackage("com.google.android.dialer", "{product}/priv-app/GoogleDialer/GoogleDialer.apk", 10128,
                       10856429, PLAY_STORE, updated=True),
+        # Android System Intelligence (Device Personalization Services before 12): on the system
+        # image, updated from Play, so its code runs from /data/app/ while it stays a system app.
+        SystemPackage("com.google.android.as", "{product}/priv-app/DevicePersonalizationPrebuiltPixel2023/"
+                      "DevicePersonalizationPrebuiltPixel2023.apk", 10172, 660441017, PLAY_STORE, updated=True,
+                      since=P),
     ),
     Oem.SAMSUNG: (
         SystemPackage("com.sec.android.app.launcher", "/system/priv-app/TouchWizHome_2017/TouchWizHome_2017.apk", 10097,

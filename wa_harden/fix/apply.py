@@ -1,0 +1,258 @@
+"""Doing a fix or an undo: snapshot, apply action by action, journal every command, read the phone
+again, judge each action by the state it left.
+
+One shell session per action, so the journal records exactly which commands ran, each right after
+it returned (fsynced): a phone unplugged mid-fix leaves a journal that says which actions ran, and
+`undo` works from the snapshot whatever ran.  A phone that refuses an action (an OEM switch) stops
+its run there, so nothing after it is half-applied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from wa_harden import collect, fleet
+from wa_harden.assemble import facts_from_capture
+from wa_harden.capture import Capture
+from wa_harden.device.base import Connector, Device
+from wa_harden.engine import Audited, Target, audit_capture, audit_targets, capture_target
+from wa_harden.facts import BuildInfo, DeviceFacts, Gap, Known, is_known
+from wa_harden.fix.plan import LeftOut, holds, plan_actions, same_phone, snapshot, undo_actions
+from wa_harden.journal import Journal
+from wa_harden.model import Action, ActionResult, ActionStatus, Attestation, DeviceReport
+from wa_harden.parse.common import classify_error
+from wa_harden.profile import Profile
+
+
+@dataclass(frozen=True)
+class PhonePlan:
+    """A phone audited before the fix, and what would make its failing checks pass."""
+
+    audited: Audited
+    facts: DeviceFacts | None
+    actions: tuple[Action, ...] = ()
+    left_out: tuple[LeftOut, ...] = ()
+
+
+@dataclass(frozen=True)
+class PhoneRun:
+    """What a fix or an undo did to one phone."""
+
+    target: Target
+    before: DeviceReport
+    results: tuple[ActionResult, ...] = ()
+    after: DeviceReport | None = None
+    message: str = ""  # why the phone was not (fully) handled, when it was not
+    handled: bool = True
+    notes: tuple[str, ...] = ()
+    crash: fleet.Crashed | None = field(default=None, compare=False)
+
+
+Progress = Callable[[PhoneRun, float], None]
+
+
+def plan_targets(connector: Connector, targets: Sequence[Target], profile: Profile,
+                 attestations: Sequence[Attestation], timeout: float, jobs: int,
+                 only: Iterable[str] = (), safe_only: bool = False) -> list[PhonePlan]:
+    """Audit every phone (the same collection as `check`) and plan its actions."""
+    plans = []
+    for audited in audit_targets(connector, targets, profile, attestations, timeout, jobs):
+        if audited.capture is None or not audited.report.audited:
+            plans.append(PhonePlan(audited, None))
+            continue
+        facts = facts_from_capture(audited.capture)
+        actions, left_out = plan_actions(facts, profile, audited.report.results, only, safe_only)
+        plans.append(PhonePlan(audited, facts, actions, left_out))
+    return plans
+
+
+# --- OEM refusals ------------------------------------------------------------------------------------
+
+
+def oem_advice(build: Known[BuildInfo]) -> str:
+    """What to switch on so that the phone lets the ADB shell change permissions."""
+    props = build.props if is_known(build) else {}
+    maker = " ".join(str(v) for v in (build.manufacturer, build.brand) if v).lower() if is_known(build) else ""
+    if any(key.startswith("ro.miui.") for key in props) or any(m in maker for m in ("xiaomi", "redmi", "poco")):
+        return ("this Xiaomi phone (MIUI/HyperOS) blocks the ADB shell: turn on Settings > Additional settings > "
+                "Developer options > 'USB debugging (Security settings)' (it needs a Mi account and a SIM), "
+                "then run `wa-harden fix` again")
+    if any(key.startswith(("ro.build.version.opporom", "ro.oplus.", "ro.oxygen.")) for key in props) \
+            or any(m in maker for m in ("oppo", "oneplus", "realme")):
+        return ("this OPPO/OnePlus/realme phone (ColorOS/OxygenOS) blocks the ADB shell: turn on Developer "
+                "options > 'Disable permission monitoring', then run `wa-harden fix` again")
+    return ("the phone blocks the ADB shell from changing this: look for a manufacturer switch in Developer "
+            "options, or make the change in the MDM")
+
+
+# --- applying ---------------------------------------------------------------------------------------
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass
+class _Applier:
+    """Runs actions on one phone and journals each command."""
+
+    device: Device
+    journal: Journal
+    run_id: str
+    operation: str  # fix | undo
+    serial: str
+    model: str | None
+    timeout: float
+
+    def apply(self, actions: Sequence[Action], build: Known[BuildInfo]) -> tuple[list[ActionResult], list[Action], str]:
+        """Results of the actions that did not run, the actions that ran, and why the run stopped."""
+        stopped: list[ActionResult] = []
+        ran: list[Action] = []
+        for index, action in enumerate(actions):
+            outcome = collect.run_round(self.device, [action.command], self.timeout)
+            if not outcome.records:
+                why = outcome.cut_short.reason if outcome.cut_short else Gap.CONNECTION_LOST.value
+                self._journal("command", action, result="interrupted", detail=why)
+                message = (f"the phone stopped answering while this ran ({why}): it may or may not have been "
+                           "applied; reconnect and run `wa-harden fix` again")
+                stopped.append(ActionResult(action, ActionStatus.FAILED, message))
+                stopped += [ActionResult(later, ActionStatus.SKIPPED, "not run: the phone was lost before it")
+                            for later in actions[index + 1:]]
+                return stopped, ran, f"the connection was lost during the {self.operation}"
+            record = outcome.records[0]
+            refusal = classify_error(record.output)
+            if refusal is not None and refusal.reason is Gap.OEM_RESTRICTED:
+                self._journal("command", action, result="refused", exit_status=record.exit_code,
+                              output_sha256=_sha256(record.output))
+                advice = oem_advice(build)
+                stopped.append(ActionResult(action, ActionStatus.REFUSED, f"refused ({refusal.detail}): {advice}"))
+                stopped += [ActionResult(later, ActionStatus.SKIPPED, "not run: the phone refused an earlier action")
+                            for later in actions[index + 1:]]
+                return stopped, ran, f"the phone refused the {self.operation}: {advice}"
+            self._journal("command", action, result="ran", exit_status=record.exit_code,
+                          output_sha256=_sha256(record.output))
+            ran.append(action)
+        return stopped, ran, ""
+
+    def verify(self, ran: Sequence[Action], facts: DeviceFacts | None) -> list[ActionResult]:
+        results = []
+        for action in ran:
+            held = holds(action, facts) if facts is not None else None
+            if held is True:
+                results.append(ActionResult(action, ActionStatus.VERIFIED, "the phone, read again, shows the change"))
+            elif held is False:
+                results.append(ActionResult(action, ActionStatus.FAILED,
+                                            "did not hold: the phone, read again, does not show the change"))
+            else:
+                why = held.detail if held is not None else "the phone could not be read again"
+                results.append(ActionResult(action, ActionStatus.FAILED, f"could not be verified: {why}"))
+            self._journal("verify", action, result=results[-1].status.value, message=results[-1].message)
+        return results
+
+    def _journal(self, kind: str, action: Action, **fields: object) -> None:
+        self.journal.append(kind, self.run_id, operation=self.operation, serial=self.serial, model=self.model,
+                            check=action.check, user=action.user, command=action.command, tier=action.tier.value,
+                            **fields)
+
+
+def _ordered(results: Sequence[ActionResult], actions: Sequence[Action]) -> tuple[ActionResult, ...]:
+    position = {id(action): index for index, action in enumerate(actions)}
+    return tuple(sorted(results, key=lambda r: position.get(id(r.action), len(actions))))
+
+
+def _read_again(connector: Connector, target: Target, timeout: float, profile: Profile,
+                attestations: Sequence[Attestation]) -> tuple[Capture | None, DeviceReport | None]:
+    got = capture_target(connector, target, timeout)
+    if isinstance(got, DeviceReport):
+        return None, None
+    report = audit_capture(got, profile, attestations)
+    return (got, report) if report.audited else (None, report)
+
+
+def _run(plans: Sequence[PhonePlan], one: Callable[[PhonePlan], PhoneRun], jobs: int, deadline: float,
+         progress: Progress | None) -> list[PhoneRun]:
+    def settle(plan: PhonePlan, outcome: fleet.Outcome[PhoneRun]) -> PhoneRun:
+        audited = plan.audited
+        if isinstance(outcome, fleet.Finished):
+            return outcome.value
+        if isinstance(outcome, fleet.Crashed):
+            return PhoneRun(audited.target, audited.report, message=f"internal error: {outcome.error}",
+                            handled=False, crash=outcome)
+        return PhoneRun(audited.target, audited.report, handled=False,
+                        message="the phone did not finish in time; run the command again")
+
+    def observe(index: int, plan: PhonePlan, outcome: fleet.Outcome[PhoneRun]) -> None:
+        if progress is not None:
+            progress(settle(plan, outcome), outcome.seconds)
+
+    outcomes = fleet.run(plans, one, jobs=jobs, deadline=deadline, observer=observe)
+    return [settle(plan, outcome) for plan, outcome in zip(plans, outcomes, strict=True)]
+
+
+def apply_fix(connector: Connector, plans: Sequence[PhonePlan], profile: Profile,
+              attestations: Sequence[Attestation], journal: Journal, run_id: str, timeout: float,
+              jobs: int = fleet.DEFAULT_JOBS, progress: Progress | None = None) -> list[PhoneRun]:
+    """Snapshot, apply, read again and verify, on every phone with a plan."""
+
+    def one(plan: PhonePlan) -> PhoneRun:
+        audited = plan.audited
+        target = audited.target
+        if plan.facts is None:
+            return PhoneRun(target, audited.report, handled=False, message=audited.report.message)
+        skipped = [ActionResult(left.action, ActionStatus.SKIPPED, left.reason) for left in plan.left_out]
+        if not plan.actions:
+            return PhoneRun(target, audited.report, tuple(skipped), audited.report)
+        saved = snapshot(plan.facts, plan.actions, datetime.now(UTC).replace(microsecond=0).isoformat())
+        path = journal.write_snapshot(run_id, target.serial, saved)
+        journal.append("snapshot", run_id, operation="fix", serial=target.serial, model=audited.report.identity.model,
+                       fingerprint=saved["fingerprint"], file=path.name,
+                       sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+        applier = _Applier(connector.connect(target.address, target.serial), journal, run_id, "fix",
+                           target.serial, audited.report.identity.model, timeout)
+        stopped, ran, why = applier.apply(plan.actions, plan.facts.build)
+        capture, after = _read_again(connector, target, timeout, profile, attestations)
+        verified = applier.verify(ran, facts_from_capture(capture) if capture is not None else None)
+        results = _ordered([*verified, *stopped], plan.actions) + tuple(skipped)
+        handled = not why or why.startswith("the phone refused")
+        message = why or ("" if after is not None else "the phone could not be read again after the fix")
+        return PhoneRun(target, audited.report, results, after, message, handled and after is not None)
+
+    deadline = timeout * (2 + max((len(p.actions) for p in plans), default=0))
+    return _run(plans, one, jobs, deadline, progress)
+
+
+def undo_run(connector: Connector, targets: Sequence[Target], journal: Journal, run_id: str, undo_id: str,
+             profile: Profile, timeout: float, jobs: int = fleet.DEFAULT_JOBS,
+             progress: Progress | None = None) -> list[PhoneRun]:
+    """Put back what the fix ``run_id`` changed on each phone, as its snapshot describes; the undo's
+    own commands are journalled under ``undo_id``."""
+    audited = audit_targets(connector, targets, profile, (), timeout, jobs)
+    plans = [PhonePlan(a, facts_from_capture(a.capture) if a.capture is not None and a.report.audited else None)
+             for a in audited]
+
+    def one(plan: PhonePlan) -> PhoneRun:
+        target = plan.audited.target
+        before = plan.audited.report
+        if plan.facts is None:
+            return PhoneRun(target, before, handled=False, message=before.message)
+        saved = journal.read_snapshot(run_id, target.serial)
+        mismatch = same_phone(saved, plan.facts)
+        if mismatch is not None:
+            return PhoneRun(target, before, handled=False, message=f"undo refused: {mismatch}")
+        actions, notes = undo_actions(saved, plan.facts)
+        if not actions:
+            return PhoneRun(target, before, (), before, "" if not notes else "some of the snapshot could not be read",
+                            not notes, notes)
+        applier = _Applier(connector.connect(target.address, target.serial), journal, undo_id, "undo",
+                           target.serial, before.identity.model, timeout)
+        stopped, ran, why = applier.apply(actions, plan.facts.build)
+        capture, after = _read_again(connector, target, timeout, profile, ())
+        verified = applier.verify(ran, facts_from_capture(capture) if capture is not None else None)
+        results = _ordered([*verified, *stopped], actions)
+        return PhoneRun(target, before, results, after, why, not why and after is not None and not notes, notes)
+
+    deadline = timeout * 12
+    return _run(plans, one, jobs, deadline, progress)
