@@ -65,6 +65,25 @@ def adb_server(tmp_path_factory, _isolated_environment):
         yield server
 
 
+@pytest.fixture
+def phones(adb_server):
+    """Start virtual phones on the private adb server: phones("hardened", faults={...})."""
+    started = []
+
+    def start(*personas, faults=None, latency_scale=0.0):
+        from wa_harden.virtual.launcher import VirtualPhones
+
+        fleet = VirtualPhones(list(personas), adb_port=adb_server.port, faults=faults,
+                              latency_scale=latency_scale, start_server=False)
+        fleet.__enter__()
+        started.append(fleet)
+        return fleet
+
+    yield start
+    for fleet in started:
+        fleet.__exit__(None, None, None)
+
+
 def pytest_collection_modifyitems(items):
     """Every test that needs the real adb server is end to end: `pytest -m "not e2e"` skips them."""
     for item in items:

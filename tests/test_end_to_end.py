@@ -18,26 +18,9 @@ from wa_harden.capture import dumps, read_capture
 from wa_harden.device.adb import AdbConnector, DeviceSession
 from wa_harden.device.base import ServerAddress
 from wa_harden.profile import load_profile
-from wa_harden.virtual.launcher import VirtualPhones, adb_binary
+from wa_harden.virtual.launcher import adb_binary
 
 PROFILE = "whatsapp-business-gdpr"
-
-
-@pytest.fixture
-def phones(adb_server):
-    """Start phones on the private server: phones("hardened", faults={...})."""
-    started = []
-
-    def start(*personas, faults=None, latency_scale=0.0):
-        fleet = VirtualPhones(list(personas), adb_port=adb_server.port, faults=faults,
-                              latency_scale=latency_scale, start_server=False)
-        fleet.__enter__()
-        started.append(fleet)
-        return fleet
-
-    yield start
-    for fleet in started:
-        fleet.__exit__(None, None, None)
 
 
 def adb(server, *args, timeout=30):

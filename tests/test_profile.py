@@ -355,3 +355,13 @@ def test_attestation_errors(tmp_path: Path, text: str, key: str, problem: str) -
         load_attestations(write(tmp_path, text, "att.toml"))
     assert info.value.key == key
     assert problem in info.value.problem
+
+
+def test_a_min_version_that_is_no_version_is_refused_when_the_profile_loads(tmp_path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[profile]\nname = "bad"\nextends = "whatsapp-business-gdpr"\n'
+                   '[checks.wa-app-current]\nmin_version = "2.26.x"\n')
+    with pytest.raises(ProfileError) as error:
+        validate_profile_file(bad)
+    assert str(error.value) == (f'{bad}: checks.wa-app-current.min_version: expected a version such as "2.26.1" '
+                                "(numbers separated by dots), or \"\" for none, got '2.26.x'")

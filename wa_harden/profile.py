@@ -124,6 +124,9 @@ def _param_value(check: Checker, param: Param, value: Any, key: str) -> Any:
         check.fail(
             key, f"expected {kind_words(param.kind)} >= {param.minimum}, got {describe(value)}"
         )
+    problem = param.validate(value) if param.validate is not None else None
+    if problem is not None:
+        check.fail(key, f"expected {problem}, got {describe(value)}")
     return list(value) if isinstance(value, list) else value
 
 

@@ -405,6 +405,8 @@ CHECKS = (
                 "oldest accepted version name of WhatsApp Business (2.YY.N[.M], compared part by part); "
                 f"the default {DEFAULT_MIN_VERSION} was set on 2026-11-30 and each wa-harden release moves "
                 "it; \"\" = not enforced",
+                validate=lambda value: None if value == "" or parse_version(value) else
+                "a version such as \"2.26.1\" (numbers separated by dots), or \"\" for none",
             ),
             Param(
                 "min_version_code",

@@ -58,6 +58,8 @@ class Param:
     help: str
     item_kind: type | None = None  # for list params: the type every item must have
     minimum: int | None = None  # for int params: the smallest value that makes sense
+    # For values whose form matters (a version): None when fine, else what was expected.
+    validate: Callable[[Any], str | None] | None = None
 
 
 @dataclass(frozen=True)

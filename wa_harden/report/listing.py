@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
+from typing import Any
 
 from tabulate import tabulate
 
@@ -30,3 +31,17 @@ def render_profile(profile: Profile) -> str:
              tabulate(rows, headers=["check", "area", "severity", "params"])]
     lines += [f"waiver: {w.check} until {w.expires} ({w.approver}): {w.justification}" for w in profile.waivers]
     return "\n".join(lines) + "\n"
+
+
+def render_runs(runs: Sequence[Any]) -> str:
+    """`journal list`: runs newest first (journal.RunSummary values)."""
+    rows = [[r.run, r.first, r.last, ", ".join(r.serials),
+             ", ".join(f"{n} {result}" for result, n in sorted(r.results.items()))] for r in runs]
+    return tabulate(rows, headers=["run", "started", "ended", "phones", "commands"]) + "\n"
+
+
+def render_run_records(records: Sequence[Mapping[str, Any]]) -> str:
+    """`journal show`: every record of one run, one line each."""
+    rows = [[r.get("time"), r.get("kind"), r.get("operation", ""), r.get("serial", ""), r.get("user", ""),
+             r.get("check", ""), r.get("command", ""), r.get("result", "")] for r in records]
+    return tabulate(rows, headers=["time", "kind", "operation", "serial", "user", "check", "command", "result"]) + "\n"

@@ -1,0 +1,184 @@
+"""Audit commands: check, capture, devices, profiles."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+import click
+
+from wa_harden.cli.app import (
+    EXIT_CODES_HELP,
+    FORMATS,
+    cli,
+    crashes,
+    emit,
+    jobs_option,
+    live,
+    progress,
+    run_info,
+    server_options,
+    summary,
+    use_color,
+)
+from wa_harden.errors import ExitStatus, UsageError
+from wa_harden.model import Severity
+from wa_harden.policy import Judgement
+from wa_harden.report import Format
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.option("-s", "--serial", "serials", multiple=True, help="Phone to audit (repeatable); default $ANDROID_SERIAL.")
+@click.option("--all", "all_devices", is_flag=True, help="Audit every attached phone.")
+@server_options
+@click.option("-p", "--profile", "profile_name", default="whatsapp-business-gdpr", show_default=True,
+              help="Shipped profile name or path to a TOML profile.")
+@click.option("--attestations", type=click.Path(dir_okay=False), default=None,
+              help="TOML file attesting manual items (who, when, note).")
+@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write the report to FILE.")
+@click.option("--fail-on", type=click.Choice([s.value for s in Severity], case_sensitive=False), default="info",
+              show_default=True, help="Lowest severity that makes the exit code 1 (default: any failure).")
+@click.option("--skip-manual", is_flag=True,
+              help="Judge the automated checks alone: items to confirm by hand do not count (the report says so).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True, max=86400), default=60.0, show_default=True,
+              help="Seconds per phone for the whole audit.")
+@jobs_option
+@click.option("--replay", "replays", multiple=True, type=click.Path(dir_okay=False),
+              help="Audit a capture file instead of a phone (repeatable).")
+@click.option("--no-color", is_flag=True, help="No colours (also: NO_COLOR set, or output not a terminal).")
+def check(serials: Sequence[str], all_devices: bool, adb_host: str | None, adb_port: int | None,
+          profile_name: str, attestations: str | None, fmt: str, output: str | None, fail_on: str,
+          skip_manual: bool, timeout: float, jobs: int, replays: Sequence[str], no_color: bool) -> int:
+    """Audit phones (or capture files) against a GDPR hardening profile."""
+    from wa_harden import engine
+    from wa_harden.capture import read_capture
+    from wa_harden.output import check_output_path
+    from wa_harden.policy import exit_status
+    from wa_harden.profile import load_attestations, load_profile
+    from wa_harden.report import render
+
+    if replays and (serials or all_devices):
+        raise UsageError("--replay audits files; it cannot be combined with -s/--serial or --all")
+    profile = load_profile(profile_name)  # everything is validated before any device is touched
+    attested = load_attestations(attestations, date.today(), profile.attestation_max_age_days) \
+        if attestations else ()
+    if output is not None and output != "-":
+        check_output_path(output, [*replays, *([attestations] if attestations else []), profile.source])
+    judgement = Judgement(Severity(fail_on.lower()), skip_manual)
+    crash = None
+    if replays:
+        reports = [engine.audit_capture(read_capture(path), profile, attested) for path in replays]
+    else:
+        connector, address = live(adb_host, adb_port)
+        targets = engine.select_targets(connector, address, serials, all_devices)
+        for target in targets:
+            model = f" ({target.model})" if target.model else ""
+            click.echo(f"auditing {target.serial}{model} ...", err=True)
+        audited = engine.audit_targets(connector, targets, profile, attested, timeout, jobs,
+                                       progress=progress(judgement, len(targets)))
+        reports = [a.report for a in audited]
+        crash = audited
+    emit(render(Format(fmt), reports, run_info(profile.name, judgement, replayed=bool(replays)),
+                 color=use_color(output, no_color)), output)
+    status = exit_status(reports, judgement)
+    summary(reports, judgement, status)
+    internal = crashes(crash) if crash is not None else None
+    return internal if internal is not None else status
+
+
+@cli.command()
+@click.option("-s", "--serial", "serials", multiple=True, help="Phone to capture; default $ANDROID_SERIAL or the only one.")
+@server_options
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Capture file to write (JSON).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True, max=86400), default=60.0, show_default=True)
+@click.option("--force", is_flag=True, help="Replace a complete capture even with an incomplete one.")
+def capture(serials: Sequence[str], adb_host: str | None, adb_port: int | None, output: str, timeout: float,
+            force: bool) -> int:
+    """Write every raw output the audit needs to a JSON capture file (names masked)."""
+    from wa_harden import engine
+    from wa_harden.capture import Capture, CaptureFileError, dumps, read_capture
+    from wa_harden.output import check_output_path, write_atomic
+
+    if len(serials) > 1:
+        raise UsageError("a capture file holds one phone: run `wa-harden capture -s SERIAL -o FILE` once per phone")
+    check_output_path(output)
+    connector, address = live(adb_host, adb_port)
+    [target] = engine.select_targets(connector, address, serials, False)
+    got = engine.capture_target(connector, target, timeout)
+    if not isinstance(got, Capture):
+        click.echo(f"wa-harden: {target.serial}: {got.message}", err=True)
+        return ExitStatus.DEVICE_UNAVAILABLE
+    if not got.commands:
+        click.echo(f"wa-harden: {target.serial}: {engine.cut_short_message(got)}; nothing written", err=True)
+        return ExitStatus.DEVICE_UNAVAILABLE
+    if got.incomplete and not force and Path(output).is_file():
+        try:
+            kept = read_capture(output).incomplete is None
+        except CaptureFileError:
+            kept = False
+        if kept:
+            click.echo(f"wa-harden: {target.serial}: the new capture is incomplete ({got.incomplete}); "
+                       f"the complete capture in {output} is kept (--force replaces it)", err=True)
+            return ExitStatus.DEVICE_UNAVAILABLE
+    write_atomic(output, dumps(got))
+    note = f" (incomplete: {got.incomplete})" if got.incomplete else ""
+    click.echo(f"wrote {output}: {len(got.commands)} commands from {got.serial}{note}", err=True)
+    return ExitStatus.DEVICE_UNAVAILABLE if got.incomplete else ExitStatus.COMPLIANT
+
+
+@cli.command()
+@server_options
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True, max=86400), default=10.0, show_default=True)
+@jobs_option
+def devices(adb_host: str | None, adb_port: int | None, fmt: str, timeout: float, jobs: int) -> int:
+    """List attached phones: serial, state, model, Android version."""
+    from wa_harden import engine
+    from wa_harden.report.listing import render_devices
+
+    connector, address = live(adb_host, adb_port)
+    rows = engine.describe_devices(connector, address, timeout, jobs)
+    if rows or fmt == "json":
+        click.echo(render_devices(rows, fmt), nl=False)
+    if not rows:
+        click.echo(f"no phones attached to the adb server at {address}", err=True)
+    return ExitStatus.COMPLIANT
+
+
+@cli.group()
+def profiles() -> None:
+    """List, show and validate hardening profiles."""
+
+
+@profiles.command("list")
+def profiles_list() -> int:
+    from wa_harden.profile import list_profiles
+
+    for name, description in list_profiles():
+        click.echo(f"{name:28} {description}")
+    return ExitStatus.COMPLIANT
+
+
+@profiles.command("show")
+@click.argument("name")
+def profiles_show(name: str) -> int:
+    """Show the resolved checks, severities and params of a profile."""
+    from wa_harden.profile import load_profile
+    from wa_harden.report.listing import render_profile
+
+    click.echo(render_profile(load_profile(name)), nl=False)
+    return ExitStatus.COMPLIANT
+
+
+@profiles.command("validate")
+@click.argument("path", type=click.Path(dir_okay=False))
+def profiles_validate(path: str) -> int:
+    """Validate a profile file; exit 2 with the key path and what was expected if it is wrong."""
+    from wa_harden.profile import validate_profile_file
+
+    profile = validate_profile_file(path)
+    click.echo(f"{path}: valid profile '{profile.name}' with {len(profile.checks)} checks")
+    return ExitStatus.COMPLIANT
+
