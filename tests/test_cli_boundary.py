@@ -158,3 +158,15 @@ def test_help_and_replay_never_import_adbutils_or_tabulate(capture_file):
 def test_the_console_entry_and_python_m_return_the_exit_code(capture_file):
     got = _python("-m", "wa_harden", "check", "--replay", str(capture_file), "-f", "json")
     assert got.returncode == 1 and json.loads(got.stdout)["summary"]["devices"] == 1
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv", "markdown", "html", "junit"])
+def test_a_capture_with_a_lone_surrogate_is_reported_not_crashed(tmp_path, fmt):
+    path = tmp_path / "odd.json"
+    capture = Capture("R58M\udc00", datetime(2026, 11, 20, 9, 0, tzinfo=UTC),
+                      (CommandRecord(cmd.GETPROP, GETPROP.replace("34", "3\udc004"), 0),),
+                      device={"model": "Pixel\udc00"})
+    path.write_text(json.dumps(capture.to_dict()), encoding="ascii")  # JSON escapes the surrogate: \udc00
+    got = run("check", "--replay", path, "-f", fmt)
+    assert got.exit_code in (1, 3), got.stderr
+    assert "internal error" not in got.stderr and "\ufffd" in got.stdout

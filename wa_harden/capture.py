@@ -110,28 +110,34 @@ class Capture:
             code = item.get("exit_code")
             if code is not None and (isinstance(code, bool) or not isinstance(code, int)):
                 raise CaptureFileError(f"{source}: commands[{index}].exit_code must be an integer or null")
-            records.append(CommandRecord(item["command"], normalise_newlines(item["output"]), code))
+            records.append(CommandRecord(_whole(item["command"]), normalise_newlines(_whole(item["output"])), code))
         try:
             captured_at = datetime.fromisoformat(str(data.get("captured_at")))
         except ValueError:
             raise CaptureFileError(f"{source}: 'captured_at' is not an ISO date-time") from None
-        device = data.get("device")
-        if not isinstance(device, dict):
-            device = {}
+        raw_device = data.get("device")
+        device = {str(k): _whole(v) if isinstance(v, str) else v for k, v in raw_device.items()} \
+            if isinstance(raw_device, dict) else {}
         timeout = data.get("timeout")
         if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
                                     or not 0 < timeout < 1e9):
             raise CaptureFileError(f"{source}: 'timeout' must be a positive number of seconds or null")
         return cls(
-            serial=str(data.get("serial") or "unknown"),
+            serial=_whole(str(data.get("serial") or "unknown")),
             captured_at=captured_at,
             commands=tuple(records),
             device=device,
             incomplete=data.get("incomplete") if isinstance(data.get("incomplete"), str) else None,
             tool_version=str(data.get("tool_version") or ""),
-            incomplete_detail=str(data.get("incomplete_detail") or ""),
+            incomplete_detail=_whole(str(data.get("incomplete_detail") or "")),
             timeout=float(timeout) if timeout is not None else None,
         )
+
+
+def _whole(text: str) -> str:
+    """Text without lone surrogates (JSON may escape one, ``\\udc00``; no UTF-8 can hold it):
+    each becomes U+FFFD, so no report of this capture can fail to be written."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def dumps(capture: Capture) -> str:

@@ -15,7 +15,7 @@ from wa_harden import collect, fleet
 from wa_harden.assemble import facts_from_capture
 from wa_harden.capture import Capture
 from wa_harden.device.base import AttachedDevice, Connector, ServerAddress
-from wa_harden.errors import DeviceSelectionError, NoDeviceError
+from wa_harden.errors import AdbServerError, DeviceSelectionError, NoDeviceError
 from wa_harden.evaluate import evaluate_device
 from wa_harden.facts import BuildInfo, Gap, is_known
 from wa_harden.model import Attestation, DeviceIdentity, DeviceReport, DeviceRow, DeviceStatus
@@ -37,53 +37,110 @@ class Target:
     address: ServerAddress
     serial: str
     attached: AttachedDevice | None
+    several_servers: bool = False  # the run covers several adb servers: name phones with theirs
+    server_error: str = ""  # the adb server could not be reached: the reason
 
     @property
     def model(self) -> str | None:
         return self.attached.model if self.attached else None
 
+    @property
+    def label(self) -> str:
+        """How reports and progress lines name the phone: with its server where serials could collide."""
+        return f"{self.serial} @ {self.address}" if self.several_servers else self.serial
 
-def select_targets(connector: Connector, address: ServerAddress, serials: Sequence[str],
-                   all_devices: bool) -> list[Target]:
-    """The phones to audit; never picks one silently when several are attached."""
+
+def _split_named(serial: str) -> tuple[ServerAddress | None, str]:
+    """``HOST:PORT/SERIAL`` names a phone on one server; a plain serial may be on any."""
+    server, sep, rest = serial.rpartition("/")
+    if not sep or not server:
+        return None, serial
+    return ServerAddress.parse(server), rest
+
+
+def select_targets(connector: Connector, addresses: ServerAddress | Sequence[ServerAddress],
+                   serials: Sequence[str], all_devices: bool) -> list[Target]:
+    """The phones to audit, over one or several adb servers; never picks one silently.
+
+    A server that cannot be reached in a run over several servers becomes a target of its own
+    (reported as such) instead of ending the run: the other stations' phones are still audited.
+    """
     if serials and all_devices:
         raise DeviceSelectionError("choose phones with -s/--serial or --all, not both")
-    attached = {d.serial: d for d in connector.list_devices(address)}
+    servers = [addresses] if isinstance(addresses, ServerAddress) else list(dict.fromkeys(addresses))
+    several = len(servers) > 1
+    listings: dict[ServerAddress, dict[str, AttachedDevice]] = {}
+    down: list[Target] = []
+    for address in servers:
+        try:
+            listings[address] = {d.serial: d for d in connector.list_devices(address)}
+        except AdbServerError as exc:
+            if not several:
+                raise
+            down.append(Target(address, f"adb server {address}", None, True, str(exc)))
+    everywhere = (f"the adb server at {servers[0]}" if not several
+                  else "the adb servers at " + ", ".join(str(a) for a in servers))
+
+    def find(serial: str) -> Target:
+        server, plain = _split_named(serial)
+        if server is not None:
+            attached = listings.get(server, {}).get(plain)
+            return Target(server, plain, attached, several)
+        holders = [address for address in servers if plain in listings.get(address, {})]
+        if len(holders) > 1:
+            raise DeviceSelectionError(
+                f"{plain} is attached to several adb servers ({', '.join(str(a) for a in holders)}); "
+                f"name it as SERVER/SERIAL, e.g. {holders[0]}/{plain}")
+        address = holders[0] if holders else servers[0]
+        return Target(address, plain, listings.get(address, {}).get(plain), several)
+
     if serials:
-        return [Target(address, s, attached.get(s)) for s in dict.fromkeys(serials)]
+        return [find(s) for s in dict.fromkeys(serials)] + down
+    attached = [Target(address, serial, device, several)
+                for address in servers for serial, device in sorted(listings.get(address, {}).items())]
     if all_devices:
-        if not attached:
-            raise NoDeviceError(f"no phone is attached to the adb server at {address}")
-        return [Target(address, s, d) for s, d in sorted(attached.items())]
+        if not attached and not down:
+            raise NoDeviceError(f"no phone is attached to {everywhere}")
+        return attached + down
     env_serial = os.environ.get("ANDROID_SERIAL")
     if env_serial:
-        return [Target(address, env_serial, attached.get(env_serial))]
+        return [find(env_serial)] + down
     if not attached:
+        if down:
+            return down
         raise NoDeviceError(
-            f"no phone is attached to the adb server at {address}",
+            f"no phone is attached to {everywhere}",
             hint="plug the phone in, enable USB debugging, and check `wa-harden devices`")
     if len(attached) > 1:
-        listing = "\n".join(f"  {d.serial}\t{d.state}\t{d.model or ''}" for d in attached.values())
+        listing = "\n".join(f"  {t.label}\t{t.attached.state if t.attached else ''}\t{t.model or ''}"
+                            for t in attached)
         raise DeviceSelectionError(
             f"{len(attached)} phones are attached; choose with -s SERIAL (repeatable) or --all:\n{listing}")
-    only = next(iter(attached.values()))
-    return [Target(address, only.serial, only)]
+    return attached + down
 
 
-def not_audited(serial: str, model: str | None, status: DeviceStatus, message: str) -> DeviceReport:
-    return DeviceReport(DeviceIdentity(serial, model=model), status, message=message)
+def not_audited(serial: str, model: str | None, status: DeviceStatus, message: str,
+                server: str | None = None) -> DeviceReport:
+    return DeviceReport(DeviceIdentity(serial, model=model, server=server), status, message=message)
 
 
 def unavailable(target: Target) -> DeviceReport | None:
     """The report of a phone that cannot be read at all (absent, unauthorized, offline), else None."""
+    server = str(target.address) if target.several_servers else None
+    if target.server_error:
+        return not_audited(target.serial, None, DeviceStatus.SERVER_UNREACHABLE,
+                           f"{target.server_error}; its phones were not audited: check that the station and its "
+                           "adb server run (and the SSH tunnel, if you reach it through one), then run again", server)
     if target.attached is None:
-        return not_audited(target.serial, None, DeviceStatus.NOT_FOUND, f"not attached: {REMEDIES['not-found']}")
+        return not_audited(target.serial, None, DeviceStatus.NOT_FOUND, f"not attached: {REMEDIES['not-found']}",
+                           server)
     state = target.attached.state
     if state == "unauthorized":
         return not_audited(target.serial, target.model, DeviceStatus.UNAUTHORIZED,
-                           f"unauthorized: {REMEDIES['unauthorized']}")
+                           f"unauthorized: {REMEDIES['unauthorized']}", server)
     if state != "device":
-        return not_audited(target.serial, target.model, DeviceStatus.OFFLINE, f"{state}: {REMEDIES['offline']}")
+        return not_audited(target.serial, target.model, DeviceStatus.OFFLINE, f"{state}: {REMEDIES['offline']}",
+                           server)
     return None
 
 
@@ -94,7 +151,9 @@ def capture_target(connector: Connector, target: Target, timeout: float) -> Capt
         return report
     assert target.attached is not None
     device = {"model": target.attached.model, "product": target.attached.product,
-              "device": target.attached.device, "adb_server": str(target.address)}
+              "device": target.attached.device}
+    if target.several_servers:
+        device["adb_server"] = str(target.address)
     return collect.collect(connector.connect(target.address, target.serial), target.serial, timeout, device)
 
 
@@ -116,8 +175,10 @@ def identity_of(capture: Capture, build: object) -> DeviceIdentity:
         return DeviceIdentity(
             serial=capture.serial, manufacturer=build.manufacturer,
             model=build.model or capture.device.get("model"), android_release=build.release,
-            sdk=build.sdk, security_patch=build.security_patch.isoformat() if build.security_patch else None)
-    return DeviceIdentity(serial=capture.serial, model=capture.device.get("model"))
+            sdk=build.sdk, security_patch=build.security_patch.isoformat() if build.security_patch else None,
+            server=capture.device.get("adb_server"))
+    return DeviceIdentity(serial=capture.serial, model=capture.device.get("model"),
+                          server=capture.device.get("adb_server"))
 
 
 def audit_capture(capture: Capture, profile: Profile, attestations: Sequence[Attestation] = ()) -> DeviceReport:
@@ -128,7 +189,8 @@ def audit_capture(capture: Capture, profile: Profile, attestations: Sequence[Att
     if not capture.commands:
         status = DeviceStatus.TIMEOUT if capture.incomplete == Gap.TIMEOUT.value else DeviceStatus.FAILED
         message = cut_short_message(capture) if capture.incomplete else "the capture holds no command output"
-        return not_audited(capture.serial, capture.device.get("model"), status, message)
+        return not_audited(capture.serial, capture.device.get("model"), status, message,
+                           capture.device.get("adb_server"))
     facts = facts_from_capture(capture)
     results = evaluate_device(facts, profile, attestations)
     status = DeviceStatus.AUDITED if capture.incomplete is None else DeviceStatus.PARTIAL
@@ -152,25 +214,31 @@ ProgressObserver = Callable[[Audited, float], None]
 
 def audit_targets(connector: Connector, targets: Sequence[Target], profile: Profile,
                   attestations: Sequence[Attestation], timeout: float, jobs: int = fleet.DEFAULT_JOBS,
-                  progress: ProgressObserver | None = None) -> list[Audited]:
-    """Audit every target, several at a time; one phone's trouble never touches another's result."""
+                  progress: ProgressObserver | None = None, keep_captures: bool = True) -> list[Audited]:
+    """Audit every target, several at a time; one phone's trouble never touches another's result.
+
+    ``keep_captures=False`` drops each raw capture once its report is made: a fleet's reports are
+    small, its captures are not.
+    """
 
     def one(target: Target) -> Audited:
         got = capture_target(connector, target, timeout)
         if isinstance(got, DeviceReport):
             return Audited(target, None, got)
-        return Audited(target, got, audit_capture(got, profile, attestations))
+        return Audited(target, got if keep_captures else None, audit_capture(got, profile, attestations))
 
     def settle(target: Target, outcome: fleet.Outcome[Audited]) -> Audited:
         if isinstance(outcome, fleet.Finished):
             return outcome.value
         if isinstance(outcome, fleet.Crashed):
             message = f"internal error while auditing this phone: {type(outcome.error).__name__}: {outcome.error}"
-            return Audited(target, None, not_audited(target.serial, target.model, DeviceStatus.FAILED, message),
+            return Audited(target, None, not_audited(target.serial, target.model, DeviceStatus.FAILED, message,
+                                                     str(target.address) if target.several_servers else None),
                            crash=outcome)
         message = (f"the phone did not answer within {timeout:g} s and was given up: "
                    "unplug and reconnect it, then run again (or raise --timeout)")
-        return Audited(target, None, not_audited(target.serial, target.model, DeviceStatus.TIMEOUT, message))
+        return Audited(target, None, not_audited(target.serial, target.model, DeviceStatus.TIMEOUT, message,
+                                                 str(target.address) if target.several_servers else None))
 
     def observe(index: int, target: Target, outcome: fleet.Outcome[Audited]) -> None:
         if progress is not None:

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 from wa_harden.errors import ExitStatus, WaHardenError
-from wa_harden.output import fsync_dir, write_atomic
+from wa_harden.output import fsync_dir, safe_file_name, write_atomic
 
 FORMAT_VERSION = 1
 GENESIS = "0" * 64  # the ``prev`` of the first record
@@ -55,8 +55,6 @@ RUN_ID = re.compile(r"\d{8}T\d{6}Z-[0-9a-f]{6}")
 RUN_ID_EXAMPLE = "20261130T061502Z-3f9a1c"
 
 _TAIL_BLOCK = 64 * 1024
-_SERIAL_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
-_SERIAL_NAME_MAX = 64
 
 Record: TypeAlias = dict[str, Any]
 Clock: TypeAlias = Callable[[], datetime]
@@ -126,11 +124,7 @@ def snapshot_name(serial: str) -> str:
     """A file name for a serial: its safe characters, and a hash of the real serial to keep any two apart."""
     if not isinstance(serial, str) or not serial:
         raise ValueError(f"a serial must be a non-empty string, not {serial!r}")
-    readable = _SERIAL_UNSAFE.sub("_", serial)[:_SERIAL_NAME_MAX]
-    if readable.startswith("."):
-        readable = "_" + readable[1:]  # no hidden files, no "." or ".."
-    digest = hashlib.sha256(serial.encode("utf-8")).hexdigest()[:12]
-    return f"{readable}-{digest}.json"
+    return safe_file_name(serial, ".json")
 
 
 def _utc_now() -> datetime:

@@ -174,6 +174,7 @@ class DeviceStatus(enum.StrEnum):
     NOT_FOUND = "not-found"
     TIMEOUT = "timeout"
     FAILED = "failed"
+    SERVER_UNREACHABLE = "server-unreachable"  # a run over several adb servers could not reach this one
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,7 @@ class DeviceIdentity:
     android_release: str | None = None
     sdk: int | None = None
     security_patch: str | None = None
+    server: str | None = None  # the adb server it was read through (HOST:PORT), when known
 
 
 @dataclass(frozen=True)

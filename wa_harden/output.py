@@ -13,13 +13,30 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from wa_harden.errors import OutputFileError
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+_NAME_MAX = 64
+
+
+def safe_file_name(text: str, suffix: str) -> str:
+    """A file name for any text (a serial, server and serial): its safe characters, cut short, and
+    a hash of the whole text so that two texts never share a name; never hidden, never a path."""
+    if not isinstance(text, str) or not text:
+        raise ValueError(f"a file name needs a non-empty text, not {text!r}")
+    readable = _UNSAFE.sub("_", text)[:_NAME_MAX]
+    if readable.startswith("."):
+        readable = "_" + readable[1:]  # no hidden files, no "." or ".."
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return f"{readable}-{digest}{suffix}"
 
 
 def _is_special(path: Path) -> bool:

@@ -51,11 +51,11 @@ def test_bmgr_not_activated_and_activate_still_exit_0():
 
 
 def test_bmgr_user_option_only_from_android_10():
-    users = [{"id": 0, "kind": "system"}, {"id": 10, "kind": "work-profile"}]
+    users = [{"id": 0, "kind": "system"}, {"id": 10, "kind": "work-profile", "backup_activated": True}]
     assert out(phone_for("10", users=users), "bmgr --user 10 enabled") == "Backup Manager currently disabled\n"
     old = run(phone_for("9", users=users), "bmgr --user 10 enabled")
     assert old.status == 0 and old.stdout == b""
-    assert old.stderr.decode().startswith("Unknown command\nusage: bmgr")
+    assert old.stderr.decode().startswith("Unknown command\nusage: bmgr [backup|restore|list|transport|run]\n")
 
 
 def test_bmgr_list_transports_marks_the_current_one():

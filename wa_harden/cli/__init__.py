@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 import click
 
-from wa_harden.cli import audit, fix, virtual  # noqa: F401 - the commands register on the group
+from wa_harden.cli import audit, checklist, fix, station, summary, virtual  # noqa: F401 - the commands register
 from wa_harden.cli.app import cli, internal_error
 from wa_harden.errors import ExitStatus, WaHardenError
 

@@ -19,6 +19,7 @@ from wa_harden.errors import ExitStatus
 from wa_harden.fleet import DEFAULT_JOBS, Crashed
 from wa_harden.policy import Judgement
 from wa_harden.report import REPORTERS
+from wa_harden.report.text import printable
 
 if TYPE_CHECKING:  # pragma: no cover
     from wa_harden.device.base import Connector, ServerAddress
@@ -88,6 +89,33 @@ def server_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def fleet_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """-H/-P and --server HOST:PORT (repeatable): one run over the phones of several adb servers."""
+    func = click.option("--server", "servers", multiple=True, metavar="HOST:PORT",
+                        help="An adb server to reach (repeatable), beside -H/-P: e.g. each onboarding "
+                             "station's `adb -a -P PORT nodaemon server` (through an SSH tunnel).")(func)
+    return server_options(func)
+
+
+def live_servers(adb_host: str | None, adb_port: int | None,
+                 servers: Sequence[str]) -> tuple[Connector, list[ServerAddress]]:
+    """The adb connector and every server of the run: --server values, plus -H/-P (or the default
+    server) when those are given or no --server is; a local default server is started if none runs."""
+    from wa_harden.device.base import ServerAddress, adb_connector
+    from wa_harden.fleet import raise_open_file_limit
+
+    addresses = [ServerAddress.parse(text) for text in servers]
+    default = server_address(adb_host, adb_port)  # validates the environment before adbutils is imported
+    raise_open_file_limit()  # a socket per phone in flight, before a server we start inherits the limit
+    connector = adb_connector()
+    if not addresses or adb_host is not None or adb_port is not None:
+        # Only this server is started when none runs: a --server is a station's own, never ours to start.
+        if connector.ensure_server(default):
+            click.echo(f"started an adb server on port {default.port}", err=True)
+        addresses.insert(0, default)
+    return connector, list(dict.fromkeys(addresses))
+
+
 def jobs_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("-j", "--jobs", type=click.IntRange(min=1), default=DEFAULT_JOBS, show_default=True,
                         help="Phones handled at the same time.")(func)
@@ -124,6 +152,86 @@ def emit(text: str, output: str | None) -> None:
         click.echo(f"wrote {output}", err=True)
 
 
+def write_phone_report(folder: Path, report: DeviceReport, text: str, suffix: str = ".json") -> Path:
+    """One report per phone in a folder, named safely from its server and serial."""
+    from wa_harden.output import safe_file_name, write_atomic
+
+    name = f"{report.identity.server}_{report.identity.serial}" if report.identity.server else report.identity.serial
+    path = folder / safe_file_name(name, suffix)
+    write_atomic(path, text)
+    return path
+
+
+def audit_phones(replays: Sequence[str], adb_host: str | None, adb_port: int | None, servers: Sequence[str],
+                 serials: Sequence[str], all_devices: bool, profile: Any, attestations: Sequence[Any],
+                 timeout: float, jobs: int, judgement: Judgement) -> tuple[list[DeviceReport], list[Audited]]:
+    """The reports of a run over capture files or live phones (with progress), and the live audits
+    (for their crashes): what `check` and `checklist` share."""
+    from wa_harden import engine
+    from wa_harden.capture import read_capture
+
+    if replays:
+        return [engine.audit_capture(read_capture(path), profile, attestations) for path in replays], []
+    connector, addresses = live_servers(adb_host, adb_port, servers)
+    targets = engine.select_targets(connector, addresses, serials, all_devices)
+    for target in targets:
+        model = f" ({target.model})" if target.model else ""
+        click.echo(f"auditing {printable(target.label)}{printable(model)} ...", err=True)
+    audited = engine.audit_targets(connector, targets, profile, attestations, timeout, jobs,
+                                   progress=progress(judgement, len(targets)), keep_captures=False)
+    return [a.report for a in audited], audited
+
+
+def journal_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--journal-dir", default=None, type=click.Path(file_okay=False),
+                        help="Journal folder (default $WA_HARDEN_JOURNAL_DIR, else the user's data folder).")(func)
+
+
+def open_journal(journal_dir: str | None, must_exist: bool = False) -> Any:
+    """The journal of --journal-dir (or its default); for reading, it must already exist."""
+    from wa_harden.journal import Journal, JournalError, default_journal_dir
+
+    directory = default_journal_dir(journal_dir)
+    if must_exist and not (directory / "journal.jsonl").is_file():
+        raise JournalError(f"there is no journal in {directory}",
+                           hint="give the folder of an existing journal with --journal-dir")
+    return Journal(directory)
+
+
+def report_folder(report_dir: str | None) -> Path | None:
+    """The --report-dir folder, made and proved writable before any phone is contacted."""
+    if report_dir is None:
+        return None
+    from wa_harden.errors import OutputFileError
+
+    folder = Path(report_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputFileError(f"cannot make the report folder {folder}: {exc.strerror or exc}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputFileError(f"cannot write into the report folder {folder}")
+    return folder
+
+
+def write_fleet(folder: Path, reports: Sequence[DeviceReport], run: Any) -> None:
+    """--report-dir: one JSON report per phone, the fleet summary (JSON and Markdown) beside them,
+    and the summary on the screen."""
+    from wa_harden.report.json_report import render_json, report_dict
+    from wa_harden.report.summary import render_summary_json, render_summary_markdown, render_summary_table, summarise
+
+    for report in reports:
+        write_phone_report(folder, report, render_json([report], run))
+    fleet = summarise([report_dict(reports, run)], ["this run"], generated_at=run.generated_at,
+                      tool_version=run.tool_version)
+    from wa_harden.output import write_atomic
+
+    write_atomic(folder / "summary.json", render_summary_json(fleet))
+    write_atomic(folder / "summary.md", render_summary_markdown(fleet))
+    click.echo(render_summary_table(fleet), nl=False)
+    click.echo(f"wrote {len(reports)} phone report(s), summary.json and summary.md to {folder}", err=True)
+
+
 def run_info(profile_name: str, judgement: Judgement, replayed: bool = False) -> Any:
     from wa_harden.report import RunInfo
 
@@ -131,26 +239,67 @@ def run_info(profile_name: str, judgement: Judgement, replayed: bool = False) ->
                    skip_manual=judgement.skip_manual, replayed=replayed)
 
 
+def phone_name(report: DeviceReport) -> str:
+    ident = report.identity
+    return f"{ident.serial} @ {ident.server}" if ident.server else ident.serial
+
+
 def summary(reports: Sequence[DeviceReport], judgement: Judgement, status: int, exit_label: str = "exit") -> None:
-    from wa_harden.policy import VERDICT_ORDER, verdict
+    """The closing lines on stderr: counts per verdict and the exit status, then, by name, the phones
+    that could not be audited (with why) and those that are not compliant."""
+    from wa_harden.policy import VERDICT_ORDER, Verdict, verdict
 
     verdicts = [verdict(r, judgement) for r in reports]
     parts = [f"{verdicts.count(v)} {v.value}" for v in VERDICT_ORDER if verdicts.count(v)]
     noun = "phone" if len(reports) == 1 else "phones"
     click.echo(f"{len(reports)} {noun}: {', '.join(parts)} ({exit_label} {int(status)})", err=True)
+    if len(reports) < 2:
+        return
+    for wanted, title in ((Verdict.NOT_AUDITED, "not audited"), (Verdict.INCOMPLETE, "incomplete"),
+                          (Verdict.NOT_COMPLIANT, "not compliant")):
+        named = [r for r, v in zip(reports, verdicts, strict=True) if v is wanted]
+        if named:
+            shown = "; ".join(phone_name(r) + (f" ({r.message.split(':')[0]})" if wanted is Verdict.NOT_AUDITED
+                                               else "") for r in named)
+            click.echo(f"  {title}: {printable(shown)}", err=True)
+
+
+class _Bar:
+    """A one-line progress bar on a terminal, redrawn as each phone finishes."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self.counts: dict[str, int] = {}
+
+    def step(self, verdict: str) -> None:
+        self.done += 1
+        self.counts[verdict] = self.counts.get(verdict, 0) + 1
+        width = 30
+        filled = width * self.done // self.total
+        tally = ", ".join(f"{n} {v}" for v, n in sorted(self.counts.items()))
+        end = "\n" if self.done == self.total else ""
+        click.echo(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} phones · {tally}\033[K{end}",
+                   err=True, nl=False)
 
 
 def progress(judgement: Judgement, total: int) -> Callable[[Audited, float], None] | None:
-    """One line per phone as it finishes, when there is more than one."""
+    """As each phone finishes: a progress bar on a terminal, else one line per phone (serial,
+    model, verdict, seconds), when there is more than one phone."""
     if total < 2:
         return None
     from wa_harden.policy import verdict
 
+    bar = _Bar(total) if sys.stderr.isatty() else None
+
     def show(audited: Audited, seconds: float) -> None:
         report = audited.report
-        model = f" ({report.identity.model})" if report.identity.model else ""
-        click.echo(f"  {report.identity.serial}{model}: {verdict(report, judgement).value} in {seconds:.1f} s",
-                   err=True)
+        judged = verdict(report, judgement).value
+        if bar is not None:
+            bar.step(judged)
+            return
+        model = f" ({printable(report.identity.model)})" if report.identity.model else ""
+        click.echo(f"  {printable(phone_name(report))}{model}: {judged} in {seconds:.1f} s", err=True)
 
     return show
 

@@ -11,33 +11,39 @@ import click
 from wa_harden.cli.app import (
     EXIT_CODES_HELP,
     FORMATS,
+    audit_phones,
     cli,
     crashes,
     emit,
+    fleet_options,
     jobs_option,
-    live,
-    progress,
+    live_servers,
+    report_folder,
     run_info,
-    server_options,
     summary,
     use_color,
+    write_fleet,
 )
 from wa_harden.errors import ExitStatus, UsageError
 from wa_harden.model import Severity
 from wa_harden.policy import Judgement
-from wa_harden.report import Format
+from wa_harden.report import Format, format_for_output
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
 @click.option("-s", "--serial", "serials", multiple=True, help="Phone to audit (repeatable); default $ANDROID_SERIAL.")
 @click.option("--all", "all_devices", is_flag=True, help="Audit every attached phone.")
-@server_options
+@fleet_options
 @click.option("-p", "--profile", "profile_name", default="whatsapp-business-gdpr", show_default=True,
               help="Shipped profile name or path to a TOML profile.")
 @click.option("--attestations", type=click.Path(dir_okay=False), default=None,
               help="TOML file attesting manual items (who, when, note).")
-@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Report format [default: from the extension of -o FILE (.json, .csv, .md, .html, .xml for "
+                   "junit, .txt for table), else table].")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write the report to FILE.")
+@click.option("--report-dir", type=click.Path(file_okay=False), default=None,
+              help="Write one JSON report per phone and the fleet summary into DIR; the screen shows the summary.")
 @click.option("--fail-on", type=click.Choice([s.value for s in Severity], case_sensitive=False), default="info",
               show_default=True, help="Lowest severity that makes the exit code 1 (default: any failure).")
 @click.option("--skip-manual", is_flag=True,
@@ -49,11 +55,10 @@ from wa_harden.report import Format
               help="Audit a capture file instead of a phone (repeatable).")
 @click.option("--no-color", is_flag=True, help="No colours (also: NO_COLOR set, or output not a terminal).")
 def check(serials: Sequence[str], all_devices: bool, adb_host: str | None, adb_port: int | None,
-          profile_name: str, attestations: str | None, fmt: str, output: str | None, fail_on: str,
-          skip_manual: bool, timeout: float, jobs: int, replays: Sequence[str], no_color: bool) -> int:
+          servers: Sequence[str], profile_name: str, attestations: str | None, fmt: str | None,
+          output: str | None, report_dir: str | None, fail_on: str, skip_manual: bool, timeout: float, jobs: int,
+          replays: Sequence[str], no_color: bool) -> int:
     """Audit phones (or capture files) against a GDPR hardening profile."""
-    from wa_harden import engine
-    from wa_harden.capture import read_capture
     from wa_harden.output import check_output_path
     from wa_harden.policy import exit_status
     from wa_harden.profile import load_attestations, load_profile
@@ -61,41 +66,37 @@ def check(serials: Sequence[str], all_devices: bool, adb_host: str | None, adb_p
 
     if replays and (serials or all_devices):
         raise UsageError("--replay audits files; it cannot be combined with -s/--serial or --all")
+    chosen = Format(fmt) if fmt else (format_for_output(output) if output else None) or Format.TABLE
     profile = load_profile(profile_name)  # everything is validated before any device is touched
     attested = load_attestations(attestations, date.today(), profile.attestation_max_age_days) \
         if attestations else ()
     if output is not None and output != "-":
         check_output_path(output, [*replays, *([attestations] if attestations else []), profile.source])
+    folder = report_folder(report_dir)
     judgement = Judgement(Severity(fail_on.lower()), skip_manual)
-    crash = None
-    if replays:
-        reports = [engine.audit_capture(read_capture(path), profile, attested) for path in replays]
+    reports, audited = audit_phones(replays, adb_host, adb_port, servers, serials, all_devices, profile, attested,
+                                    timeout, jobs, judgement)
+    run = run_info(profile.name, judgement, replayed=bool(replays))
+    if folder is not None:
+        write_fleet(folder, reports, run)
+        if output is not None:
+            emit(render(chosen, reports, run), output)
     else:
-        connector, address = live(adb_host, adb_port)
-        targets = engine.select_targets(connector, address, serials, all_devices)
-        for target in targets:
-            model = f" ({target.model})" if target.model else ""
-            click.echo(f"auditing {target.serial}{model} ...", err=True)
-        audited = engine.audit_targets(connector, targets, profile, attested, timeout, jobs,
-                                       progress=progress(judgement, len(targets)))
-        reports = [a.report for a in audited]
-        crash = audited
-    emit(render(Format(fmt), reports, run_info(profile.name, judgement, replayed=bool(replays)),
-                 color=use_color(output, no_color)), output)
+        emit(render(chosen, reports, run, color=use_color(output, no_color)), output)
     status = exit_status(reports, judgement)
     summary(reports, judgement, status)
-    internal = crashes(crash) if crash is not None else None
+    internal = crashes(audited)
     return internal if internal is not None else status
 
 
 @cli.command()
 @click.option("-s", "--serial", "serials", multiple=True, help="Phone to capture; default $ANDROID_SERIAL or the only one.")
-@server_options
+@fleet_options
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Capture file to write (JSON).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True, max=86400), default=60.0, show_default=True)
 @click.option("--force", is_flag=True, help="Replace a complete capture even with an incomplete one.")
-def capture(serials: Sequence[str], adb_host: str | None, adb_port: int | None, output: str, timeout: float,
-            force: bool) -> int:
+def capture(serials: Sequence[str], adb_host: str | None, adb_port: int | None, servers: Sequence[str],
+            output: str, timeout: float, force: bool) -> int:
     """Write every raw output the audit needs to a JSON capture file (names masked)."""
     from wa_harden import engine
     from wa_harden.capture import Capture, CaptureFileError, dumps, read_capture
@@ -104,8 +105,8 @@ def capture(serials: Sequence[str], adb_host: str | None, adb_port: int | None, 
     if len(serials) > 1:
         raise UsageError("a capture file holds one phone: run `wa-harden capture -s SERIAL -o FILE` once per phone")
     check_output_path(output)
-    connector, address = live(adb_host, adb_port)
-    [target] = engine.select_targets(connector, address, serials, False)
+    connector, addresses = live_servers(adb_host, adb_port, servers)
+    [target] = engine.select_targets(connector, addresses, serials, False)
     got = engine.capture_target(connector, target, timeout)
     if not isinstance(got, Capture):
         click.echo(f"wa-harden: {target.serial}: {got.message}", err=True)
@@ -129,21 +130,22 @@ def capture(serials: Sequence[str], adb_host: str | None, adb_port: int | None, 
 
 
 @cli.command()
-@server_options
+@fleet_options
 @click.option("-f", "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True, max=86400), default=10.0, show_default=True)
 @jobs_option
-def devices(adb_host: str | None, adb_port: int | None, fmt: str, timeout: float, jobs: int) -> int:
+def devices(adb_host: str | None, adb_port: int | None, servers: Sequence[str], fmt: str, timeout: float,
+            jobs: int) -> int:
     """List attached phones: serial, state, model, Android version."""
     from wa_harden import engine
     from wa_harden.report.listing import render_devices
 
-    connector, address = live(adb_host, adb_port)
-    rows = engine.describe_devices(connector, address, timeout, jobs)
+    connector, addresses = live_servers(adb_host, adb_port, servers)
+    rows = [row for address in addresses for row in engine.describe_devices(connector, address, timeout, jobs)]
     if rows or fmt == "json":
-        click.echo(render_devices(rows, fmt), nl=False)
+        click.echo(render_devices(rows, fmt, several_servers=len(addresses) > 1), nl=False)
     if not rows:
-        click.echo(f"no phones attached to the adb server at {address}", err=True)
+        click.echo("no phones attached to " + ", ".join(f"the adb server at {a}" for a in addresses), err=True)
     return ExitStatus.COMPLIANT
 
 

@@ -5,17 +5,26 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
-from wa_harden.cli.app import cli, crashes, emit, jobs_option, live, run_info, server_options
+from wa_harden.cli.app import (
+    cli,
+    crashes,
+    emit,
+    fleet_options,
+    jobs_option,
+    journal_option,
+    live_servers,
+    open_journal,
+    run_info,
+)
 from wa_harden.errors import ExitStatus, UsageError
 from wa_harden.policy import Judgement
 
 if TYPE_CHECKING:  # pragma: no cover
     from wa_harden.fix.apply import PhonePlan, PhoneRun
-    from wa_harden.journal import Journal
     from wa_harden.report.fix_report import PhoneFixView
 
 FIX_EXIT_CODES_HELP = """\b
@@ -30,11 +39,6 @@ Exit codes:
   130  interrupted"""
 
 FIX_FORMATS = ["table", "json", "markdown"]
-
-
-def _journal_option(func: Any) -> Any:
-    return click.option("--journal-dir", default=None, type=click.Path(file_okay=False),
-                        help="Journal folder (default $WA_HARDEN_JOURNAL_DIR, else the user's data folder).")(func)
 
 
 def _render(views: Sequence[PhoneFixView], fmt: str, profile_name: str, run_id: str | None, operation: str,
@@ -93,23 +97,13 @@ def _progress_line(run: PhoneRun, seconds: float) -> None:
         counts[result.status.value] = counts.get(result.status.value, 0) + 1
     done = ", ".join(f"{n} {status}" for status, n in counts.items()) or "nothing to change"
     problem = f" — {run.message}" if run.message else ""
-    click.echo(f"  {run.target.serial}: {done} in {seconds:.1f} s{problem}", err=True)
-
-
-def _open_journal(journal_dir: str | None, must_exist: bool = False) -> Journal:
-    from wa_harden.journal import Journal, JournalError, default_journal_dir
-
-    directory = default_journal_dir(journal_dir)
-    if must_exist and not (directory / "journal.jsonl").is_file():
-        raise JournalError(f"there is no journal in {directory}",
-                           hint="give the folder of an existing journal with --journal-dir")
-    return Journal(directory)
+    click.echo(f"  {run.target.label}: {done} in {seconds:.1f} s{problem}", err=True)
 
 
 @cli.command(epilog=FIX_EXIT_CODES_HELP)
 @click.option("-s", "--serial", "serials", multiple=True, help="Phone to fix (repeatable); default $ANDROID_SERIAL.")
 @click.option("--all", "all_devices", is_flag=True, help="Fix every attached phone.")
-@server_options
+@fleet_options
 @click.option("-p", "--profile", "profile_name", default="whatsapp-business-gdpr", show_default=True,
               help="Shipped profile name or path to a TOML profile.")
 @click.option("--attestations", type=click.Path(dir_okay=False), default=None,
@@ -118,14 +112,14 @@ def _open_journal(journal_dir: str | None, must_exist: bool = False) -> Journal:
 @click.option("--dry-run", is_flag=True, help="Show the plan and change nothing.")
 @click.option("--yes", is_flag=True, help="Apply without asking (for scripts).")
 @click.option("--safe-only", is_flag=True, help="Leave out disruptive actions (e.g. turning Android backup off).")
-@_journal_option
+@journal_option
 @click.option("-f", "--format", "fmt", type=click.Choice(FIX_FORMATS), default="table", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write the report to FILE.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True, max=86400), default=60.0,
               show_default=True, help="Seconds per phone for each read and each action.")
 @jobs_option
 def fix(serials: Sequence[str], all_devices: bool, adb_host: str | None, adb_port: int | None,
-        profile_name: str, attestations: str | None, only: Sequence[str], dry_run: bool, yes: bool,
+        servers: Sequence[str], profile_name: str, attestations: str | None, only: Sequence[str], dry_run: bool, yes: bool,
         safe_only: bool, journal_dir: str | None, fmt: str, output: str | None, timeout: float,
         jobs: int) -> int:
     """Harden phones: plan the allow-listed fixes, confirm, apply, verify by reading the phone again.
@@ -151,11 +145,11 @@ def fix(serials: Sequence[str], all_devices: bool, adb_host: str | None, adb_por
         if attestations else ()
     if output is not None and output != "-":
         check_output_path(output, [*([attestations] if attestations else []), profile.source])
-    journal = None if dry_run else _open_journal(journal_dir)
-    connector, address = live(adb_host, adb_port)
-    targets = engine.select_targets(connector, address, serials, all_devices)
+    journal = None if dry_run else open_journal(journal_dir)
+    connector, addresses = live_servers(adb_host, adb_port, servers)
+    targets = engine.select_targets(connector, addresses, serials, all_devices)
     for target in targets:
-        click.echo(f"auditing {target.serial}{f' ({target.model})' if target.model else ''} ...", err=True)
+        click.echo(f"auditing {target.label}{f' ({target.model})' if target.model else ''} ...", err=True)
     plans = plan_targets(connector, targets, profile, attested, timeout, jobs, only, safe_only)
     total = sum(len(plan.actions) for plan in plans)
     if dry_run or total == 0 or journal is None:
@@ -177,15 +171,16 @@ def fix(serials: Sequence[str], all_devices: bool, adb_host: str | None, adb_por
 @cli.command(epilog=FIX_EXIT_CODES_HELP)
 @click.argument("run_id")
 @click.option("-s", "--serial", "serials", multiple=True, help="Undo only on this phone (repeatable).")
-@server_options
+@fleet_options
 @click.option("--yes", is_flag=True, help="Undo without asking (for scripts).")
-@_journal_option
+@journal_option
 @click.option("-f", "--format", "fmt", type=click.Choice(FIX_FORMATS), default="table", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write the report to FILE.")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True, max=86400), default=60.0,
               show_default=True)
 @jobs_option
-def undo(run_id: str, serials: Sequence[str], adb_host: str | None, adb_port: int | None, yes: bool,
+def undo(run_id: str, serials: Sequence[str], adb_host: str | None, adb_port: int | None, servers: Sequence[str],
+         yes: bool,
          journal_dir: str | None, fmt: str, output: str | None, timeout: float, jobs: int) -> int:
     """Put back what a fix changed, from its snapshot, and verify it by reading the phone again.
 
@@ -197,7 +192,7 @@ def undo(run_id: str, serials: Sequence[str], adb_host: str | None, adb_port: in
     from wa_harden.output import check_output_path
     from wa_harden.profile import load_profile
 
-    journal = _open_journal(journal_dir, must_exist=True)
+    journal = open_journal(journal_dir, must_exist=True)
     run_id = check_run_id(run_id)
     saved = journal.snapshot_serials(run_id)
     chosen = [s for s in saved if not serials or s in serials]
@@ -209,8 +204,8 @@ def undo(run_id: str, serials: Sequence[str], adb_host: str | None, adb_port: in
     if output is not None and output != "-":
         check_output_path(output)
     profile = load_profile("whatsapp-business-gdpr")
-    connector, address = live(adb_host, adb_port)
-    targets = engine.select_targets(connector, address, chosen, False)
+    connector, addresses = live_servers(adb_host, adb_port, servers)
+    targets = engine.select_targets(connector, addresses, chosen, False)
     if not _confirm(f"Put back what run {run_id} changed on {len(targets)} phone(s)?", yes):
         return ExitStatus.USAGE
     undo_id = journal.new_run_id()
@@ -229,33 +224,33 @@ def journal() -> None:
     """List, show and verify the journal of fixes and undos."""
 
 @journal.command("list")
-@_journal_option
+@journal_option
 def journal_list(journal_dir: str | None) -> int:
     """Runs, newest first."""
     from wa_harden.report.listing import render_runs
 
-    click.echo(render_runs(_open_journal(journal_dir, must_exist=True).runs()), nl=False)
+    click.echo(render_runs(open_journal(journal_dir, must_exist=True).runs()), nl=False)
     return ExitStatus.COMPLIANT
 
 @journal.command("show")
 @click.argument("run_id")
-@_journal_option
+@journal_option
 def journal_show(run_id: str, journal_dir: str | None) -> int:
     """Every record of one run."""
     from wa_harden.journal import JournalError, check_run_id
     from wa_harden.report.listing import render_run_records
 
-    records = _open_journal(journal_dir, must_exist=True).run_records(check_run_id(run_id))
+    records = open_journal(journal_dir, must_exist=True).run_records(check_run_id(run_id))
     if not records:
         raise JournalError(f"the journal has no run {run_id}", hint="`wa-harden journal list` shows the runs")
     click.echo(render_run_records(records), nl=False)
     return ExitStatus.COMPLIANT
 
 @journal.command("verify")
-@_journal_option
+@journal_option
 def journal_verify(journal_dir: str | None) -> int:
     """Check the hash chain: exit 0 when intact, 1 naming the first broken record."""
-    result = _open_journal(journal_dir, must_exist=True).verify()
+    result = open_journal(journal_dir, must_exist=True).verify()
     if result.intact:
         click.echo(f"journal intact: {result.records} records, head {result.head}")
         return ExitStatus.COMPLIANT

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import adbutils
 from adbutils._adb import AdbConnection as _AdbConnection
@@ -77,18 +78,63 @@ def list_devices(address: ServerAddress) -> list[AttachedDevice]:
     client = _Client(address.host, address.port)
     try:
         infos = client.list(extended=True)
-    except adbutils.AdbError as exc:
+    except (adbutils.AdbError, OSError) as exc:
         raise AdbServerError(f"the adb server at {address} did not list devices: {exc}") from exc
-    return [
-        AttachedDevice(
-            serial=info.serial,
-            state=info.state,
-            model=(info.tags.get("model") or "").replace("_", " ") or None,
-            product=info.tags.get("product"),
-            device=info.tags.get("device"),
-        )
-        for info in infos
-    ]
+    return [_attached(info.serial, info.state, info.tags) for info in infos]
+
+
+def _attached(serial: str, state: str, tags: dict[str, str]) -> AttachedDevice:
+    return AttachedDevice(serial=serial, state=state, model=(tags.get("model") or "").replace("_", " ") or None,
+                          product=tags.get("product"), device=tags.get("device"))
+
+
+def parse_device_list(text: str) -> list[AttachedDevice]:
+    """The lines of ``adb devices -l`` (also what ``host:track-devices-l`` sends on each change)."""
+    devices = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) < 2:
+            continue
+        tags = dict(part.split(":", 1) for part in parts[2:] if ":" in part)
+        devices.append(_attached(parts[0], parts[1], tags))
+    return devices
+
+
+def track_devices(address: ServerAddress, stop: threading.Event, poll: float = 0.5) -> Iterator[list[AttachedDevice]]:
+    """Every phone of the server each time one comes, goes or changes state (adb's own device
+    tracking, no polling of the phones); returns when ``stop`` is set.
+
+    Raises AdbServerError when the server cannot be reached or closes the tracking (it was killed).
+    """
+    client = _Client(address.host, address.port)
+    try:
+        conn = client.make_connection(timeout=SERVER_TIMEOUT)
+        conn.send_command("host:track-devices-l")
+        conn.check_okay()
+    except (adbutils.AdbError, OSError) as exc:
+        raise AdbServerError(f"cannot track the phones of the adb server at {address}: {exc}") from exc
+    sock = conn.conn
+    sock.settimeout(poll)
+    buffer = b""
+    try:
+        while not stop.is_set():
+            try:
+                chunk = sock.recv(65536)
+            except TimeoutError:
+                continue
+            except OSError as exc:
+                raise AdbServerError(f"the adb server at {address} stopped answering: {exc}") from exc
+            if not chunk:
+                raise AdbServerError(f"the adb server at {address} closed the connection (was it stopped?)")
+            buffer += chunk
+            while len(buffer) >= 4:
+                length = int(buffer[:4], 16)
+                if len(buffer) < 4 + length:
+                    break
+                block, buffer = buffer[4:4 + length], buffer[4 + length:]
+                yield parse_device_list(block.decode("utf-8", "replace"))
+    finally:
+        conn.close()
 
 
 class DeviceSession:
@@ -199,3 +245,6 @@ class AdbConnector:
 
     def ensure_server(self, address: ServerAddress) -> bool:
         return ensure_server(address)
+
+    def track(self, address: ServerAddress, stop: threading.Event) -> Iterator[list[AttachedDevice]]:
+        return track_devices(address, stop)

@@ -9,7 +9,8 @@ device that stops answering) comes back as data in :class:`ShellResult`.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -119,6 +120,10 @@ class Connector(Protocol):
 
     def ensure_server(self, address: ServerAddress) -> bool:
         """Make sure the server answers (start a local one if allowed); True if this started it."""
+        ...
+
+    def track(self, address: ServerAddress, stop: threading.Event) -> Iterator[Sequence[AttachedDevice]]:
+        """Every phone of the server each time the list changes, until ``stop`` is set."""
         ...
 
 

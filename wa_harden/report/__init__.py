@@ -7,15 +7,17 @@ decided in :mod:`wa_harden.policy`.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import PurePath
 
+from wa_harden.errors import UsageError
 from wa_harden.model import DeviceReport, Outcome, Result, Severity
 from wa_harden.policy import Judgement, Verdict, counts_against, verdict
 
-__all__ = ["Format", "REPORTERS", "Judgement", "RunInfo", "Verdict", "counts_against", "outcome_counts", "render",
-           "verdict"]
+__all__ = ["EXTENSIONS", "Format", "REPORTERS", "Judgement", "RunInfo", "Verdict", "counts_against",
+           "format_for_output", "outcome_counts", "render", "verdict"]
 
 
 class Format(enum.StrEnum):
@@ -23,6 +25,8 @@ class Format(enum.StrEnum):
     JSON = "json"
     CSV = "csv"
     MARKDOWN = "markdown"
+    HTML = "html"
+    JUNIT = "junit"
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,18 @@ def _markdown(reports: Sequence[DeviceReport], run: RunInfo, color: bool) -> str
     return render_markdown(reports, run)
 
 
+def _html(reports: Sequence[DeviceReport], run: RunInfo, color: bool) -> str:
+    from wa_harden.report.html import render_html
+
+    return render_html(reports, run)
+
+
+def _junit(reports: Sequence[DeviceReport], run: RunInfo, color: bool) -> str:
+    from wa_harden.report.junit import render_junit
+
+    return render_junit(reports, run)
+
+
 # Every format and its reporter; the CLI's choices are generated from this mapping, and a test
 # proves it covers every Format.  Reporters are imported lazily (tabulate only for the table).
 REPORTERS: Mapping[Format, Reporter] = {
@@ -82,7 +98,39 @@ REPORTERS: Mapping[Format, Reporter] = {
     Format.JSON: _json,
     Format.CSV: _csv,
     Format.MARKDOWN: _markdown,
+    Format.HTML: _html,
+    Format.JUNIT: _junit,
 }
+
+# `-o FILE` without `-f`: the format a file's extension names.
+EXTENSIONS: Mapping[str, Format] = {
+    ".json": Format.JSON,
+    ".csv": Format.CSV,
+    ".md": Format.MARKDOWN,
+    ".html": Format.HTML,
+    ".xml": Format.JUNIT,
+    ".txt": Format.TABLE,
+}
+
+
+def format_for_output(path: str, formats: Collection[Format] = tuple(Format)) -> Format | None:
+    """The format the extension of ``path`` names, among ``formats`` (a command's choices).
+
+    None for a name without an extension (``/dev/stdout``, a shell's ``>(cmd)``, ``-``): the
+    command's default applies.  An extension that names none of ``formats`` is a usage error, so
+    ``-o report.pdf`` never quietly writes a table.
+    """
+    if path == "-":
+        return None
+    suffix = PurePath(path).suffix
+    if not suffix:
+        return None
+    fmt = EXTENSIONS.get(suffix.lower())
+    if fmt is None or fmt not in formats:
+        known = ", ".join(f"{ext} ({f.value})" for ext, f in EXTENSIONS.items() if f in formats)
+        raise UsageError(f"cannot tell the report format of {path} from its extension {suffix!r}",
+                         hint=f"give -f/--format, or name the file with one of {known}")
+    return fmt
 
 
 def render(fmt: Format, reports: Sequence[DeviceReport], run: RunInfo, color: bool = False) -> str:

@@ -13,7 +13,7 @@ from wa_harden.report.text import csv_cell
 
 COLUMNS = ["serial", "manufacturer", "model", "android_release", "sdk", "status", "verdict",
            "check", "area", "outcome", "severity", "reason", "message", "observed", "expected",
-           "remedy", "gdpr", "fixable"]
+           "remedy", "gdpr", "fixable", "adb_server"]
 
 
 def render_csv(reports: Sequence[DeviceReport], run: RunInfo) -> str:
@@ -26,12 +26,13 @@ def render_csv(reports: Sequence[DeviceReport], run: RunInfo) -> str:
                   csv_cell(ident.android_release or ""), ident.sdk if ident.sdk is not None else "",
                   report.status.value, verdict(report, run.judgement).value]
         if not report.results:
-            writer.writerow(device + ["", "", "", "", "", csv_cell(report.message), "", "", "", "", ""])
+            writer.writerow(device + ["", "", "", "", "", csv_cell(report.message), "", "", "", "", "",
+                                      csv_cell(ident.server or "")])
         for r in report.results:
             writer.writerow(device + [
                 r.check, r.area.value, r.outcome.value, r.severity.value, r.reason, csv_cell(r.message),
                 csv_cell(json.dumps(r.observed, ensure_ascii=False, sort_keys=True)),
                 csv_cell(json.dumps(r.expected, ensure_ascii=False, sort_keys=True)),
-                csv_cell(r.remedy), "; ".join(r.gdpr), "yes" if r.fixable else "no",
+                csv_cell(r.remedy), "; ".join(r.gdpr), "yes" if r.fixable else "no", csv_cell(ident.server or ""),
             ])
     return buffer.getvalue()

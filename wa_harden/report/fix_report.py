@@ -10,7 +10,7 @@ from typing import Any
 
 from tabulate import tabulate
 
-from wa_harden.model import ActionResult, ActionStatus, DeviceReport, Outcome
+from wa_harden.model import ActionResult, ActionStatus, DeviceReport
 from wa_harden.report import RunInfo
 from wa_harden.report.markdown import text as md
 from wa_harden.report.table import device_heading
@@ -94,14 +94,14 @@ def plan_table(results: Sequence[ActionResult]) -> str:
     rows = [[_user(r.action.user), r.action.check, r.action.tier.value, r.action.command,
              r.action.description] for r in results]
     return printable(tabulate(rows, headers=["user", "check", "tier", "command", "what it does to the phone's user"],
-                              tablefmt="simple", maxcolwidths=[None, None, None, 60, 50]))
+                              tablefmt="simple", maxcolwidths=[None, None, None, 46, 42]))
 
 
 def _results_table(results: Sequence[ActionResult]) -> str:
     rows = [[r.status.value.upper(), _user(r.action.user), r.action.check, r.action.command, r.message]
             for r in results]
     return printable(tabulate(rows, headers=["status", "user", "check", "command", "result"], tablefmt="simple",
-                              maxcolwidths=[None, None, None, 50, 50]))
+                              maxcolwidths=[None, None, None, 46, 42]))
 
 
 def _changed_rows(view: PhoneFixView) -> list[list[str]]:
@@ -174,7 +174,3 @@ def render_fix_markdown(views: Sequence[PhoneFixView], run: RunInfo, run_id: str
             for title, entries in sections(view.after, run):
                 out += [f"### {md(title)}", ""] + [f"- [ ] `{c}`: {md(w)}" for c, w in entries] + [""]
     return "\n".join(out)
-
-
-def outcome_of(report: DeviceReport, check: str) -> Outcome | None:
-    return next((r.outcome for r in report.results if r.check == check), None)

@@ -47,6 +47,7 @@ def device_dict(report: DeviceReport, run: RunInfo) -> dict[str, Any]:
     identity = report.identity
     return {
         "serial": identity.serial,
+        "adb_server": identity.server,
         "status": report.status.value,
         "verdict": verdict(report, run.judgement).value,
         "message": report.message,

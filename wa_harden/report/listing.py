@@ -12,13 +12,16 @@ from tabulate import tabulate
 from wa_harden.checks import get_check
 from wa_harden.model import DeviceRow
 from wa_harden.profile import Profile
+from wa_harden.report.text import printable
 
 
-def render_devices(rows: Sequence[DeviceRow], fmt: str) -> str:
+def render_devices(rows: Sequence[DeviceRow], fmt: str, several_servers: bool = False) -> str:
     if fmt == "json":
         return json.dumps({"devices": [asdict(r) for r in rows]}, indent=2) + "\n"
-    table = [[r.serial, r.state, r.model or "", r.android or "", r.sdk or ""] for r in rows]
-    return tabulate(table, headers=["serial", "state", "model", "android", "sdk"]) + "\n"
+    headers = ["serial", "state", "model", "android", "sdk"] + (["adb server"] if several_servers else [])
+    table = [[printable(r.serial), r.state, printable(r.model or ""), printable(r.android or ""), r.sdk or ""]
+             + ([r.server] if several_servers else []) for r in rows]
+    return tabulate(table, headers=headers) + "\n"
 
 
 def render_profile(profile: Profile) -> str:

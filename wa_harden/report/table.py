@@ -39,7 +39,8 @@ def finding_text(result: Result) -> str:
 
 def device_heading(report: DeviceReport) -> str:
     ident = report.identity
-    parts = [" ".join(p for p in (ident.manufacturer, ident.model) if p) or "Unknown phone", ident.serial]
+    name = f"{ident.serial} @ {ident.server}" if ident.server else ident.serial
+    parts = [" ".join(p for p in (ident.manufacturer, ident.model) if p) or "Unknown phone", name]
     if ident.android_release:
         parts.append(f"Android {ident.android_release}" + (f" (SDK {ident.sdk})" if ident.sdk else ""))
     if ident.security_patch:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 
-# C0 and C1 control characters except line feed and tab, DEL, and the bidirectional overrides
-# that can make text read differently from what it is.
-_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 control characters except line feed and tab, DEL, the bidirectional overrides that can
+# make text read differently from what it is, and what no text file can hold: lone surrogates (a
+# JSON file may spell them as escapes) and the two non-characters.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                         "\ud800-\udfff\ufffe\uffff]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

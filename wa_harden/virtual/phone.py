@@ -85,6 +85,11 @@ class VirtualPhone:
         latency = self.android.latency(argv) * faults.latency_scale if faults.latency_scale else 0.0
         return CommandPlan(latency=latency, fault=fault)
 
+    def snapshot(self, times: bool = False) -> Any:
+        """The simulated phone's whole state and shared storage, comparable with ``==``
+        (:class:`wa_harden.virtual.android.snapshot.PhoneSnapshot`)."""
+        return self.android.snapshot(times)
+
     def with_faults(self, **changes: Any) -> VirtualPhone:
         """Change faults at run time (e.g. pull the cable after the next command)."""
         self.faults = replace(self.faults, **changes)

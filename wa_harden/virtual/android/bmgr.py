@@ -1,10 +1,16 @@
 """``bmgr``: Android's backup manager tool.  It ALWAYS exits 0; failures are only text.
 
 ``--user N`` (first argument) is understood from Android 10; older ``bmgr`` takes it for an unknown
-command.  A user whose backup service is not activated (e.g. by a device owner) answers every
-operation except ``activated`` with ``Error: Backup Manager is not activated for user N`` (Android
-10 printed the generic "Could not access the Backup Manager" instead).  The shell may not activate.
-``enabled`` reads the same ``settings secure backup_enabled`` that ``settings`` shows.
+command (``Unknown command`` and the usage on stderr).  A user whose backup service is not activated
+answers every operation except ``activate``/``activated`` with ``Error: Backup Manager is not
+activated for user N`` on stderr (Android 10 printed the generic "Could not access the Backup
+Manager.  Is the system running?" instead: corpus ``bmgr_enabled``, AOSP 10, a secondary user and a
+work profile).  From Android 10 only the system user is activated by default; a work profile or
+secondary user is not until something privileged activates it, and a device owner that suppresses
+the system user's backup deactivates every user (``BackupManagerService.isBackupActivatedForUser``).
+A user that does not exist is simply not activated.  The shell may not activate.  ``enabled`` reads
+the same ``settings secure backup_enabled`` that ``settings`` shows.  Source: AOSP ``Bmgr.run``,
+``Bmgr.isBackupActive``; android-facts §3.1.
 """
 
 from __future__ import annotations
@@ -55,16 +61,22 @@ def bmgr(ctx: ShellContext, argv: Sequence[str], stdin: bytes) -> CommandResult:
     return bmgr_command(ctx.phone.state, list(argv[1:]))
 
 
+def _usage(sdk: int) -> str:
+    """The usage on stderr; without ``[--user USER_ID]`` before Android 10."""
+    return USAGE if sdk >= Q else USAGE.replace(" [--user USER_ID]", "", 1)
+
+
 def bmgr_command(state: AndroidState, args: list[str]) -> CommandResult:
     user_id = 0
+    usage = _usage(state.sdk)
     if args and args[0] == "--user" and state.sdk >= Q:
         try:
             user_id = int(args[1])
         except (IndexError, ValueError):
-            return ok(stderr=USAGE)
+            return ok(stderr=usage)
         args = args[2:]
     if not args:
-        return ok(stderr=USAGE)
+        return ok(stderr=usage)
     op, rest = args[0], args[1:]
     frames = ("android.app.backup.IBackupManager$Stub$Proxy.isBackupServiceActive(IBackupManager.java:3501)",
               "com.android.commands.bmgr.Bmgr.isBackupActive(Bmgr.java:187)", *_FRAMES[5:])
@@ -72,24 +84,21 @@ def bmgr_command(state: AndroidState, args: list[str]) -> CommandResult:
         check_user(state, user_id, *frames)
     except JavaError as error:
         return app_process_exception(error, "Exception caught:")
-    user = state.user(user_id)
     if op == "activated" and state.sdk >= Q:
-        if user is None:
-            return ok(stderr=NOT_RUNNING + "\n")
-        activated = state.backup_user(user_id).activated
+        activated = state.backup_active(user_id)
         return ok(f"Backup Manager currently {'activated' if activated else 'deactivated'}\n")
     if op == "activate" and state.sdk >= Q:
         return app_process_exception(security("No permission to configure backup activity", *_FRAMES), "Exception caught:")
     if op not in ("enabled", "enable", "list", "transport", "backup", "run", "restore", "wipe", "fullbackup"):
-        return ok(stderr=f"Unknown command\n{USAGE}")
-    if user is None or not state.backup_user(user_id).activated:
-        message = NOT_ACTIVATED + str(user_id) if state.sdk >= R and user is not None else NOT_RUNNING
+        return ok(stderr=f"Unknown command\n{usage}")
+    if not state.backup_active(user_id):
+        message = NOT_ACTIVATED + str(user_id) if state.sdk >= R else NOT_RUNNING
         return ok(stderr=message + "\n")
     if op == "enabled":
         return ok(f"Backup Manager currently {_enabled_text(state.backup_enabled(user_id))}\n")
     if op == "enable":
         if not rest:
-            return ok(stderr=USAGE)
+            return ok(stderr=usage)
         enable = rest[0].lower() == "true"  # Boolean.parseBoolean: anything else is false
         state.set_backup_enabled(user_id, enable)
         return ok(f"Backup Manager now {_enabled_text(enable)}\n")
@@ -113,7 +122,7 @@ def dumpsys_backup(state: AndroidState) -> str:
         if not user.shell_access and user_id != 0:
             continue
         prefix = "" if user_id == 0 else f"User {user_id}:"
-        if not state.backup_user(user_id).activated:
+        if not state.backup_active(user_id):
             out.append(f"{prefix}Backup Manager is not activated for user {user_id}" if prefix else
                        "Backup Manager is not activated for user 0")
             continue

@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from wa_harden.virtual.android.platform_permissions import every_runtime_permission
 from wa_harden.virtual.android.state import Oem, P, Q, R, S, T, U, UserKind, V
 
 WHATSAPP = "com.whatsapp"
@@ -224,40 +225,13 @@ def owner_default_restrictions(device_owner: bool, sdk: int) -> tuple[str, ...]:
 
 ANDROID_PERMISSION = "android.permission."
 
-# Runtime ("dangerous") permissions: only these can be granted or revoked.
-RUNTIME_PERMISSIONS = frozenset(
-    ANDROID_PERMISSION + name
-    for name in (
-        "READ_CONTACTS",
-        "WRITE_CONTACTS",
-        "GET_ACCOUNTS",
-        "CAMERA",
-        "RECORD_AUDIO",
-        "ACCESS_FINE_LOCATION",
-        "ACCESS_COARSE_LOCATION",
-        "ACCESS_BACKGROUND_LOCATION",
-        "READ_PHONE_STATE",
-        "READ_PHONE_NUMBERS",
-        "CALL_PHONE",
-        "ANSWER_PHONE_CALLS",
-        "READ_CALL_LOG",
-        "SEND_SMS",
-        "RECEIVE_SMS",
-        "READ_SMS",
-        "READ_EXTERNAL_STORAGE",
-        "WRITE_EXTERNAL_STORAGE",
-        "READ_MEDIA_IMAGES",
-        "READ_MEDIA_VIDEO",
-        "READ_MEDIA_AUDIO",
-        "READ_MEDIA_VISUAL_USER_SELECTED",
-        "ACCESS_MEDIA_LOCATION",
-        "POST_NOTIFICATIONS",
-        "BLUETOOTH_CONNECT",
-        "NEARBY_WIFI_DEVICES",
-    )
-)
+# Every runtime ("dangerous") permission of any simulated release (what a persona may name); the
+# set of one release, and everything else the PermissionService knows, is in platform_permissions.
+RUNTIME_PERMISSIONS = every_runtime_permission()
 
-# Normal and signature permissions the catalogue knows (granting them is "not a changeable type").
+# Normal and signature permissions an app of a persona may request: its ``install permissions:``.
+# (AUTHENTICATE_ACCOUNTS, MANAGE_ACCOUNTS and READ_PROFILE went from the platform in Android 6; old
+# manifests still ask for them, and the dumps list them as the persona builder always has.)
 NORMAL_PERMISSIONS = frozenset(
     ANDROID_PERMISSION + name
     for name in (
@@ -389,13 +363,14 @@ PERMISSION_FLAG_BITS: dict[str, int] = {
     "AUTO_REVOKED": 1 << 17,
 }
 
-# ``pm set-permission-flags`` names (Android 11+).
+# The words ``pm set-permission-flags`` / ``clear-permission-flags`` accept (Android 11+), in the
+# order its error lists them (PackageManagerShellCommand.SUPPORTED_PERMISSION_FLAGS_LIST).
 SHELL_PERMISSION_FLAGS: dict[str, str] = {
-    "user-set": "USER_SET",
-    "user-fixed": "USER_FIXED",
-    "revoked-compat": "REVOKED_COMPAT",
     "review-required": "REVIEW_REQUIRED",
+    "revoked-compat": "REVOKED_COMPAT",
     "revoke-when-requested": "REVOKE_WHEN_REQUESTED",
+    "user-fixed": "USER_FIXED",
+    "user-set": "USER_SET",
 }
 
 

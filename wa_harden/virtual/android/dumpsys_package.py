@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from wa_harden.virtual.android.catalog import RUNTIME_PERMISSIONS, sorted_flags
+from wa_harden.virtual.android.catalog import sorted_flags
+from wa_harden.virtual.android.platform_permissions import runtime_permissions
 from wa_harden.virtual.android.state import (
     BAKLAVA,
     O_MR1,
@@ -195,9 +196,10 @@ def _user_block(state: AndroidState, package: Package, user_id: int) -> list[str
     if not package.system or package.app_id >= 10000:
         out.append("      gids=[3003]")
     out.append("      runtime permissions:")
+    runtime = runtime_permissions(sdk)
     for permission in package.requested:
         grant = user.runtime.get(permission)
-        if grant is None or permission not in RUNTIME_PERMISSIONS:
+        if grant is None or permission not in runtime:
             continue
         out.append(f"        {permission}: granted={_java(grant.granted)}{flags_suffix(grant.flags, sdk)}")
     return out

@@ -32,6 +32,7 @@ from wa_harden.virtual.android.persona_schema import (
     persona_checker,
     validate_persona,
 )
+from wa_harden.virtual.android.platform_permissions import runtime_permissions
 from wa_harden.virtual.android.state import (
     RELEASES,
     AndroidState,
@@ -192,7 +193,10 @@ def _configure_users(state: AndroidState, entries: Sequence[Mapping[str, Any]], 
         state.accounts[user_id] = dict(entry.get("accounts", {"com.google": 1} if system else {}))
         state.contacts[user_id] = dict(entry.get("contacts", {"local": 12, "com.google": 150} if system else {}))
         state.set_backup_enabled(user_id, entry.get("backup", system))
-        state.backup.users[user_id] = BackupUser(activated=entry.get("backup_activated", True))
+        # Android 10+ runs a backup service for other users only once it was activated for them
+        # (BackupManagerService.isBackupActivatedForUser: a "backup-activated" file per user).
+        activated = entry.get("backup_activated", system or state.sdk < Q)
+        state.backup.users[user_id] = BackupUser(activated=activated)
         secure = state.secure_settings(user_id)
         # Lock-screen notifications are shown, contents included, until the user changes it; the
         # "lock after" delay is unset (Settings shows its 5-second default).
@@ -360,7 +364,7 @@ def _add_app(state: AndroidState, fs: Any, app: dict[str, Any], rng: random.Rand
             stopped=not installed,
         )
         package.users[user_id] = user_state
-        runtime = [p for p in requested if p in catalog.RUNTIME_PERMISSIONS]
+        runtime = [p for p in requested if p in runtime_permissions(sdk)]
         for permission in runtime:
             if not installed:
                 user_state.runtime[permission] = Grant()

@@ -11,6 +11,7 @@ from wa_harden.virtual.android.state import AndroidState, P, Q, R
 from wa_harden.virtual.api import CommandTable, FaultConfig
 
 if TYPE_CHECKING:  # pragma: no cover
+    from wa_harden.virtual.android.snapshot import PhoneSnapshot
     from wa_harden.virtual.fs import VirtualFS
 
 MAX_PAYLOAD_OLD = 256 * 1024  # adbd up to Android 8.1
@@ -65,6 +66,13 @@ class AndroidPhone:
             f"device::ro.product.name={build.product};ro.product.model={build.model};"
             f"ro.product.device={build.device};features={features}"
         )
+
+    def snapshot(self, times: bool = False) -> PhoneSnapshot:
+        """A deep, comparable copy of the simulated state and the shared-storage tree (snapshot.py);
+        ``times=True`` also compares modification times."""
+        from wa_harden.virtual.android.snapshot import take_snapshot
+
+        return take_snapshot(self.state, self.fs, times)
 
     def latency(self, argv: Sequence[str]) -> float:
         """Realistic seconds for one command; a ``dumpsys`` that times out takes its whole timeout."""

@@ -234,28 +234,45 @@ def _user_and_args(args: list[str]) -> tuple[int, list[str]]:
     return (parse_user(user_arg) if user_arg is not None else 0), args
 
 
+def _translate_user(state: AndroidState, user_id: int, runner: str) -> None:
+    """From Android 11 ``pm`` passes ``--user`` through ``translateUserId`` (ActivityManager's
+    ``handleIncomingUser``) before it calls the permission service: a profile that refuses the
+    shell fails there, whatever the service would say."""
+    if state.sdk >= R:
+        check_user(state, user_id,
+                   _SHELL_FRAMES[0],
+                   f"com.android.server.pm.PackageManagerShellCommand.{runner}(PackageManagerShellCommand.java:2640)",
+                   _SHELL_FRAMES[2])
+
+
 def _grant_revoke(state: AndroidState, command: str, args: list[str]) -> CommandResult:
     user_id, rest = _user_and_args(list(args))
     if not rest:
         raise UsageError("Error: no package specified")
     if len(rest) < 2:
         raise UsageError("Error: no permission specified")
+    _translate_user(state, user_id, "runGrantRevokePermission")
     change_grant(state, rest[0], rest[1], user_id, command == "grant")
     return ok()
 
 
 def _permission_flags(state: AndroidState, command: str, args: list[str]) -> CommandResult:
+    """``runSetPermissionFlags``: the flag words are checked before anything is asked of the
+    permission service; a wrong one is an error on stderr with exit 1, nothing changed."""
     user_id, rest = _user_and_args(list(args))
     if not rest:
         raise UsageError("Error: no package specified")
     if len(rest) < 2:
         raise UsageError("Error: no permission specified")
+    if len(rest) < 3:
+        raise UsageError("Error: no permission flags specified")
     flags: list[str] = []
     for name in rest[2:]:
         if name not in SHELL_PERMISSION_FLAGS:
             supported = "[" + ", ".join(SHELL_PERMISSION_FLAGS) + "]"
-            return fail("", 1, stdout=f"Error: specified flag {name} is not one of {supported}\n")
+            raise UsageError(f"Error: specified flag {name} is not one of {supported}")
         flags.append(SHELL_PERMISSION_FLAGS[name])
+    _translate_user(state, user_id, "runSetPermissionFlags")
     change_flags(state, rest[0], rest[1], user_id, flags, command == "set-permission-flags")
     return ok()
 

@@ -48,7 +48,8 @@ class Oem(enum.StrEnum):
     GENERIC = "generic"
 
 
-# OEM developer switches: while off, the shell may not grant or revoke runtime permissions.
+# OEM developer switches: while off, the shell may not grant or revoke runtime permissions, change
+# their flags, or write secure and global settings (reading stays allowed).
 XIAOMI_SWITCH = "usb_debugging_security"  # MIUI/HyperOS "USB debugging (Security settings)"
 COLOROS_SWITCH = "permission_monitoring_disabled"  # ColorOS "Disable permission monitoring"
 OEM_GRANT_SWITCH = {Oem.XIAOMI: XIAOMI_SWITCH, Oem.OPPO: COLOROS_SWITCH}
@@ -210,7 +211,12 @@ class Package:
 
 @dataclass
 class BackupUser:
-    activated: bool = True  # False: a DPC deactivated the backup service for this user
+    """Whether the backup service runs for a user (``bmgr activated``).  AOSP keeps it as files:
+    the system user is active unless a ``backup-suppress`` file exists (a device owner's
+    ``setBackupServiceEnabled(false)``), every other user only once a ``backup-activated`` file was
+    created for it (by its DPC or a privileged app); the shell may not change either."""
+
+    activated: bool = True
 
 
 @dataclass
@@ -267,6 +273,15 @@ class AndroidState:
     def backup_user(self, user_id: int) -> BackupUser:
         return self.backup.users.setdefault(user_id, BackupUser())
 
+    def backup_active(self, user_id: int) -> bool:
+        """``BackupManagerService.isBackupActivatedForUser``: suppressing the system user's backup
+        deactivates it for every user (Android 10+, where other users have a backup service)."""
+        if self.user(user_id) is None:
+            return False
+        if user_id != 0 and self.sdk >= Q and not self.backup_user(0).activated:
+            return False
+        return self.backup_user(user_id).activated
+
     def backup_enabled(self, user_id: int) -> bool:
         """Android backup on/off for a user: ``settings secure backup_enabled`` is the one switch."""
         return self.secure_settings(user_id).get("backup_enabled") == "1"
@@ -277,7 +292,8 @@ class AndroidState:
     def lock(self, user_id: int) -> LockScreen:
         return self.locks.setdefault(user_id, LockScreen(credential=Credential.SWIPE))
 
-    def oem_blocks_grants(self) -> bool:
-        """True while an OEM developer switch forbids the shell to grant or revoke permissions."""
+    def oem_blocks_shell(self) -> bool:
+        """True while an OEM developer switch withholds from the shell what it needs to grant or
+        revoke permissions, change their flags or write secure and global settings."""
         switch = OEM_GRANT_SWITCH.get(self.build.oem)
         return switch is not None and not self.oem_switches.get(switch, False)
