@@ -65,6 +65,7 @@ def _state(connector, targets):
 def test_fix_turns_every_fixable_failure_into_a_pass_and_undo_puts_it_back(persona, tmp_path):
     phone, connector, targets = _setup(persona)
     before_state = _state(connector, targets)
+    whole_before = phone.android.snapshot()  # the simulated phone's whole state and shared storage
     _facts_before, before = _facts(connector, targets)
     failing = {c for c, o in _outcomes(before).items() if o is Outcome.FAIL and c in FIXABLE}
     assert failing, f"{persona} gives the fix nothing to do"
@@ -87,6 +88,7 @@ def test_fix_turns_every_fixable_failure_into_a_pass_and_undo_puts_it_back(perso
     [undone] = undo_run(connector, targets, journal, run_id, undo_id, PROFILE, 30, 4)
     assert undone.handled and {r.status for r in undone.results} == {ActionStatus.VERIFIED}
     assert _state(connector, targets) == before_state
+    assert phone.android.snapshot().diff(whole_before) == []  # the whole state, not just what the audit sees
     assert {c: _outcomes(undone.after)[c] for c in failing} == {c: Outcome.FAIL for c in failing}
     assert journal.verify().intact
 
@@ -111,8 +113,9 @@ def test_safe_only_and_only_leave_actions_out_and_say_why(tmp_path):
 
 
 def test_a_refusing_xiaomi_gets_the_advice_exit_4_and_nothing_half_applied(tmp_path):
-    _phone, connector, targets = _setup("xiaomi-locked")
+    phone, connector, targets = _setup("xiaomi-locked")
     before_state = _state(connector, targets)
+    whole_before = phone.android.snapshot()
     journal = Journal(tmp_path / "journal")
     _run_id, _plans, [run] = _fix(connector, targets, journal)
     statuses = [r.status for r in run.results]
@@ -120,6 +123,7 @@ def test_a_refusing_xiaomi_gets_the_advice_exit_4_and_nothing_half_applied(tmp_p
     assert "USB debugging (Security settings)" in run.results[0].message
     assert fix_exit_status([run.handled], statuses, [run.after], Judgement()) is ExitStatus.ACTION_FAILED
     assert _state(connector, targets) == before_state
+    assert phone.android.snapshot().diff(whole_before) == []  # nothing half-applied
 
 
 def test_a_policy_fixed_grant_is_reported_not_fought():
@@ -139,6 +143,7 @@ def test_a_policy_fixed_grant_is_reported_not_fought():
 def test_a_fix_cut_after_its_first_action_is_finished_by_running_it_again_and_undone(tmp_path):
     phone, connector, targets = _setup("fresh-noncompliant")
     before_state = _state(connector, targets)
+    whole_before = phone.android.snapshot()
     journal = Journal(tmp_path / "journal")
     plans = plan_targets(connector, targets, PROFILE, (), 30, 4)
     # The cable goes after the first action's section (its script runs 4 simple commands).
@@ -159,6 +164,7 @@ def test_a_fix_cut_after_its_first_action_is_finished_by_running_it_again_and_un
     [undone] = undo_run(connector, targets, journal, first, journal.new_run_id(), PROFILE, 30, 4)
     assert undone.handled
     assert _state(connector, targets) == before_state
+    assert phone.android.snapshot().diff(whole_before) == []
     assert journal.verify().intact
 
 

@@ -237,3 +237,13 @@ def test_media_tree_never_raises_on_odd_listings() -> None:
         "com.whatsapp", "legacy", "/storage/emulated/0/WhatsApp/", odd, odd
     )
     assert tree.present is True and tree.folders == ()
+
+
+def test_oem_refusals_of_flags_and_settings_are_oem_restrictions() -> None:
+    for text in (
+        "Exception occurred while executing 'set-permission-flags':\njava.lang.SecurityException: "
+        "updatePermissionFlags requires android.permission.GRANT_RUNTIME_PERMISSIONS\n",
+        "Exception occurred while executing 'put':\njava.lang.SecurityException: Permission denial: writing to "
+        "settings requires:android.permission.WRITE_SECURE_SETTINGS\n",
+    ):
+        assert classify_error(text).reason is Gap.OEM_RESTRICTED

@@ -40,7 +40,10 @@ _BANNER_RE = re.compile(
     re.VERBOSE,
 )
 _USER_RESTRICTED_RE = re.compile(r"does not have permission to access user -?\d+", re.IGNORECASE)
-_OEM_RE = re.compile(r"Neither user 2000 nor current process has", re.IGNORECASE)
+# The ADB shell holds these permissions on stock Android: an OEM switch (Xiaomi's "USB debugging
+# (Security settings)", ColorOS' "Disable permission monitoring") takes them away.
+_OEM_RE = re.compile(r"Neither user 2000 nor current process has|updatePermissionFlags requires"
+                     r"|Permission denial: writing to settings requires", re.IGNORECASE)
 _NOT_SUPPORTED_RE = re.compile(
     r"unknown (?:option|command|operation)|unsupported command|inaccessible or not found"
     r"|: not found$|^(?:cmd: )?Can't find service",

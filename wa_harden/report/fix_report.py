@@ -98,8 +98,12 @@ def plan_table(results: Sequence[ActionResult]) -> str:
 
 
 def _results_table(results: Sequence[ActionResult]) -> str:
+    """Every action with its result; the actions a stop left unrun are counted, not listed."""
+    unrun = [r for r in results if r.status is ActionStatus.SKIPPED and r.message.startswith("not run:")]
     rows = [[r.status.value.upper(), _user(r.action.user), r.action.check, r.action.command, r.message]
-            for r in results]
+            for r in results if r not in unrun]
+    if unrun:
+        rows.append(["SKIPPED", "", "", f"{len(unrun)} more action(s)", unrun[0].message])
     return printable(tabulate(rows, headers=["status", "user", "check", "command", "result"], tablefmt="simple",
                               maxcolwidths=[None, None, None, 46, 42]))
 
