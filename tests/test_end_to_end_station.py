@@ -102,3 +102,14 @@ def test_watch_fix_without_yes_and_without_a_terminal_changes_nothing(adb_server
     station = watch("--fix")
     assert station.proc.wait(timeout=30) == 2
     assert "confirm with --yes" in station.expect("confirm with --yes")
+
+
+def test_an_unauthorized_phone_is_named_and_audited_once_the_prompt_is_accepted(adb_server, watch):
+    station = watch()
+    station.expect("waiting for phones")
+    with VirtualPhones(["hardened"], adb_port=adb_server.port, latency_scale=0.0, start_server=False,
+                       faults={"unauthorized": True, "authorize_after": 2.0}) as fleet:
+        serial = fleet.serials[0]
+        assert "accept the USB debugging prompt" in station.expect(f"{serial}: unlock the phone")
+        assert "NOT YET COMPLIANT" in station.expect(f"{serial} (Pixel 9): NOT YET")
+        assert station.stop() == 0

@@ -214,14 +214,18 @@ class AdbdConnection:
         if faults.offline:
             while True:  # say nothing, ever: the host lists the phone as offline
                 await read_message(self.reader)
+        connect = msg
         if faults.unauthorized:
             self.send(A_AUTH, AUTH_TOKEN, 0, os.urandom(20))
-            while True:  # every signature is refused; the public key waits for a prompt nobody accepts
+            while True:  # every signature is refused; the public key shows the "Allow USB debugging?" prompt
                 msg = await read_message(self.reader)
                 if msg.command == A_AUTH and msg.arg0 == AUTH_SIGNATURE:
                     self.send(A_AUTH, AUTH_TOKEN, 0, os.urandom(20))
                     await self.drain()
-        host_max = msg.arg1 or 4096
+                elif msg.command == A_AUTH and msg.arg0 == AUTH_RSAPUBLICKEY and faults.authorize_after is not None:
+                    await asyncio.sleep(faults.authorize_after)  # the person reads the prompt and taps Allow
+                    break
+        host_max = connect.arg1 or 4096
         self.max_payload = max(256, min(host_max, self.phone.max_payload))
         self.send(A_CNXN, A_VERSION, self.phone.max_payload, self.phone.banner().encode())
         await self.drain()

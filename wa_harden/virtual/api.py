@@ -110,5 +110,8 @@ class FaultConfig:
     killed_on: str | None = None  # any command line starting with this is killed (SIGKILL, status 137)
     dumpsys_timeout: str | None = None  # ``dumpsys`` of this service times out after part of its dump
     unauthorized: bool = False  # answer CNXN with AUTH and never accept the key
+    # With `unauthorized`: the person taps "Allow" this many seconds after the prompt appeared
+    # (the host sent its public key); the phone then finishes the handshake.
+    authorize_after: float | None = None
     offline: bool = False  # accept TCP but never finish the handshake
     shell_v2: bool | None = None  # None: as the Android version has it; False: force v1 only

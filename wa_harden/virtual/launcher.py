@@ -230,10 +230,10 @@ class VirtualPhones:
         states: dict[str, str] = {}
         while True:
             states = self.states()
-            if all(states.get(serial) == state for serial, state in wanted.items()):
+            if all(states.get(serial) in accepted for serial, accepted in wanted.items()):
                 return
             if time.monotonic() > deadline:
-                late = {s: states.get(s, "absent") for s, st in wanted.items() if states.get(s) != st}
+                late = {s: states.get(s, "absent") for s, ok in wanted.items() if states.get(s) not in ok}
                 raise LauncherError(f"virtual phones did not reach their state: {late}")
             time.sleep(0.05)
 
@@ -277,9 +277,11 @@ class VirtualPhones:
                 self._thread.join(timeout=10)
 
 
-def _expected_state(faults: FaultConfig) -> str:
+def _expected_state(faults: FaultConfig) -> tuple[str, ...]:
+    """The states the adb server may list a newly attached phone in, by its faults."""
     if faults.unauthorized:
-        return "unauthorized"
+        # A phone whose prompt is accepted later is unauthorized first, then a device.
+        return ("unauthorized",) if faults.authorize_after is None else ("unauthorized", "device")
     if faults.offline:
-        return "offline"
-    return "device"
+        return ("offline",)
+    return ("device",)

@@ -172,6 +172,7 @@ PERSONA_SCHEMA = Table(
                 "killed_on": STR,
                 "dumpsys_timeout": choice(*catalog.DUMPSYS_SERVICES),
                 "unauthorized": BOOL,
+                "authorize_after": NUMBER,
                 "offline": BOOL,
                 "shell_v2": BOOL,
             }
