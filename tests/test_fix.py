@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from facts_builder import CONTACT_PERMISSIONS, READ_CONTACTS, make_facts, package, user_state
-from fakes import FakeConnector, virtual_phone
+from fakes import FakeConnector, InProcessPhone, virtual_phone
 from wa_harden import engine
 from wa_harden.assemble import facts_from_capture
 from wa_harden.device.base import ServerAddress
@@ -146,8 +146,15 @@ def test_a_fix_cut_after_its_first_action_is_finished_by_running_it_again_and_un
     whole_before = phone.android.snapshot()
     journal = Journal(tmp_path / "journal")
     plans = plan_targets(connector, targets, PROFILE, (), 30, 4)
-    # The cable goes after the first action's section (its script runs 4 simple commands).
-    phone.with_faults(drop_after_commands=phone.counters.commands_run + 4)
+
+    class CableGoesAfterTheFirstAction(InProcessPhone):
+        def shell(self, script, timeout):
+            result = super().shell(script, timeout)
+            if "pm revoke" in script:  # the first action ran: nothing answers from now on
+                phone.with_faults(drop_after_commands=phone.counters.commands_run)
+            return result
+
+    connector.connect = lambda address, serial: CableGoesAfterTheFirstAction(phone)
     first = journal.new_run_id()
     [cut] = apply_fix(connector, plans, PROFILE, (), journal, first, 30, 4)
     assert not cut.handled and "connection was lost" in cut.message
@@ -158,6 +165,7 @@ def test_a_fix_cut_after_its_first_action_is_finished_by_running_it_again_and_un
     ran = [r for r in journal.run_records(first) if r["kind"] == "command"]
     assert [r["result"] for r in ran] == ["ran", "interrupted"]
     phone.with_faults(drop_after_commands=None)  # plugged in again
+    connector.connect = lambda address, serial: InProcessPhone(phone)
     second, _plans, [done] = _fix(connector, targets, journal)
     assert done.handled and {r.status for r in done.results} == {ActionStatus.VERIFIED}
     assert all(_outcomes(done.after)[c] is Outcome.PASS for c in FIXABLE)

@@ -66,6 +66,15 @@ class JournalError(WaHardenError):
     exit_status = ExitStatus.USAGE
 
 
+class PhoneBusy(Exception):
+    """Another run holds the phone's lock; ``holder`` says which (pid, host, run, since)."""
+
+    def __init__(self, serial: str, holder: str) -> None:
+        super().__init__(f"{serial} is being changed by another wa-harden run ({holder})")
+        self.serial = serial
+        self.holder = holder
+
+
 @dataclass(frozen=True)
 class DamagedLine:
     """A line of the journal that is not a JSON object: cut short, or edited into something else."""
@@ -380,6 +389,34 @@ class Journal:
         return found
 
     # --- snapshots ---------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def phone_lock(self, serial: str, run_id: str) -> Iterator[None]:
+        """Hold the phone for one run: a second fix or undo of the same phone through this journal
+        (two admins, or a station and a fleet run) is refused with who holds it, not interleaved.
+
+        The lock is an flock on ``DIR/locks/<serial>.lock``: the system releases it when the
+        holding process ends, however it ends, so no lock is ever left behind.
+        """
+        import fcntl
+
+        folder = self.directory / "locks"
+        _private_folder(folder)
+        path = folder / snapshot_name(serial).removesuffix(".json")
+        path = path.with_name(path.name + ".lock")
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 1024, 0).decode("utf-8", "replace").strip() or "holder unknown"
+                raise PhoneBusy(serial, holder) from None
+            note = f"pid {os.getpid()} on {self.host}, run {run_id}, since {self._time()}"
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, note.encode("utf-8"), 0)
+            yield
+        finally:
+            os.close(fd)  # releases the lock
 
     def snapshot_path(self, run_id: str, serial: str) -> Path:
         return self.runs_folder / check_run_id(run_id) / snapshot_name(serial)

@@ -21,7 +21,7 @@ from wa_harden.device.base import Connector, Device
 from wa_harden.engine import Audited, Target, audit_capture, audit_targets, capture_target
 from wa_harden.facts import BuildInfo, DeviceFacts, Gap, Known, is_known
 from wa_harden.fix.plan import LeftOut, holds, plan_actions, same_phone, snapshot, undo_actions
-from wa_harden.journal import Journal
+from wa_harden.journal import Journal, PhoneBusy
 from wa_harden.model import Action, ActionResult, ActionStatus, Attestation, DeviceReport
 from wa_harden.parse.common import classify_error
 from wa_harden.profile import Profile
@@ -205,22 +205,46 @@ def apply_fix(connector: Connector, plans: Sequence[PhonePlan], profile: Profile
         skipped = [ActionResult(left.action, ActionStatus.SKIPPED, left.reason) for left in plan.left_out]
         if not plan.actions:
             return PhoneRun(target, audited.report, tuple(skipped), audited.report)
-        saved = snapshot(plan.facts, plan.actions, datetime.now(UTC).replace(microsecond=0).isoformat())
+        try:
+            with journal.phone_lock(target.serial, run_id):
+                return fix_locked(plan, skipped)
+        except PhoneBusy as busy:
+            return PhoneRun(target, audited.report, tuple(skipped), handled=False,
+                            message=f"not changed: {busy}; run again when it has ended")
+
+    def fix_locked(plan: PhonePlan, skipped: list[ActionResult]) -> PhoneRun:
+        """Holding the phone: read it again (another run may have changed it since the plan was
+        shown), keep only confirmed actions still needed, snapshot that state, apply, verify."""
+        audited = plan.audited
+        target = audited.target
+        capture, before = _read_again(connector, target, timeout, profile, attestations)
+        if capture is None or before is None:
+            report = before or audited.report
+            return PhoneRun(target, report, tuple(skipped), handled=False,
+                            message=report.message or "the phone could not be read again before the fix")
+        facts = facts_from_capture(capture)
+        needed = {a.command for a in plan_actions(facts, profile, before.results)[0]}
+        actions = tuple(a for a in plan.actions if a.command in needed)
+        skipped += [ActionResult(a, ActionStatus.SKIPPED, "not needed any more: the phone already shows it")
+                    for a in plan.actions if a.command not in needed]
+        if not actions:
+            return PhoneRun(target, before, tuple(skipped), before)
+        saved = snapshot(facts, actions, datetime.now(UTC).replace(microsecond=0).isoformat())
         path = journal.write_snapshot(run_id, target.serial, saved)
-        journal.append("snapshot", run_id, operation="fix", serial=target.serial, model=audited.report.identity.model,
+        journal.append("snapshot", run_id, operation="fix", serial=target.serial, model=before.identity.model,
                        fingerprint=saved["fingerprint"], file=path.name,
                        sha256=hashlib.sha256(path.read_bytes()).hexdigest())
         applier = _Applier(connector.connect(target.address, target.serial), journal, run_id, "fix",
-                           target.serial, audited.report.identity.model, timeout)
-        stopped, ran, why = applier.apply(plan.actions, plan.facts.build)
-        capture, after = _read_again(connector, target, timeout, profile, attestations)
-        verified = applier.verify(ran, facts_from_capture(capture) if capture is not None else None)
-        results = _ordered([*verified, *stopped], plan.actions) + tuple(skipped)
+                           target.serial, before.identity.model, timeout)
+        stopped, ran, why = applier.apply(actions, facts.build)
+        again, after = _read_again(connector, target, timeout, profile, attestations)
+        verified = applier.verify(ran, facts_from_capture(again) if again is not None else None)
+        results = _ordered([*verified, *stopped], actions) + tuple(skipped)
         handled = not why or why.startswith("the phone refused")
         message = why or ("" if after is not None else "the phone could not be read again after the fix")
-        return PhoneRun(target, audited.report, results, after, message, handled and after is not None)
+        return PhoneRun(target, before, results, after, message, handled and after is not None)
 
-    deadline = timeout * (2 + max((len(p.actions) for p in plans), default=0))
+    deadline = timeout * (3 + max((len(p.actions) for p in plans), default=0))
     return _run(plans, one, jobs, deadline, progress)
 
 
@@ -235,24 +259,37 @@ def undo_run(connector: Connector, targets: Sequence[Target], journal: Journal, 
 
     def one(plan: PhonePlan) -> PhoneRun:
         target = plan.audited.target
-        before = plan.audited.report
         if plan.facts is None:
-            return PhoneRun(target, before, handled=False, message=before.message)
+            return PhoneRun(target, plan.audited.report, handled=False, message=plan.audited.report.message)
+        try:
+            with journal.phone_lock(target.serial, undo_id):
+                return undo_locked(target)
+        except PhoneBusy as busy:
+            return PhoneRun(target, plan.audited.report, handled=False,
+                            message=f"not changed: {busy}; run again when it has ended")
+
+    def undo_locked(target: Target) -> PhoneRun:
+        capture, before = _read_again(connector, target, timeout, profile, ())
+        if capture is None or before is None:
+            return PhoneRun(target, before or plan_of[target.serial].audited.report, handled=False,
+                            message="the phone could not be read before the undo")
+        facts = facts_from_capture(capture)
         saved = journal.read_snapshot(run_id, target.serial)
-        mismatch = same_phone(saved, plan.facts)
+        mismatch = same_phone(saved, facts)
         if mismatch is not None:
             return PhoneRun(target, before, handled=False, message=f"undo refused: {mismatch}")
-        actions, notes = undo_actions(saved, plan.facts)
+        actions, notes = undo_actions(saved, facts)
         if not actions:
             return PhoneRun(target, before, (), before, "" if not notes else "some of the snapshot could not be read",
                             not notes, notes)
         applier = _Applier(connector.connect(target.address, target.serial), journal, undo_id, "undo",
                            target.serial, before.identity.model, timeout)
-        stopped, ran, why = applier.apply(actions, plan.facts.build)
-        capture, after = _read_again(connector, target, timeout, profile, ())
-        verified = applier.verify(ran, facts_from_capture(capture) if capture is not None else None)
+        stopped, ran, why = applier.apply(actions, facts.build)
+        again, after = _read_again(connector, target, timeout, profile, ())
+        verified = applier.verify(ran, facts_from_capture(again) if again is not None else None)
         results = _ordered([*verified, *stopped], actions)
         return PhoneRun(target, before, results, after, why, not why and after is not None and not notes, notes)
 
-    deadline = timeout * 12
+    plan_of = {plan.audited.target.serial: plan for plan in plans}
+    deadline = timeout * 14
     return _run(plans, one, jobs, deadline, progress)
