@@ -68,6 +68,24 @@ def test_partial_output_keeps_complete_sections_and_names_the_failure():
     assert got.cut_short.reason == "connection-lost"
 
 
+def test_a_shell_v1_session_that_ends_early_is_a_lost_connection_not_unparseable():
+    """Without shell protocol v2 a dropped connection ends the stream as a finished script would;
+    only the missing end markers tell: that is a lost connection, never "unparseable"."""
+    commands = ["a", "b", "c"]
+
+    def answer(script):
+        batch = _batch_of(script, commands)
+        return ShellResult(fake_run(commands, ["1\n", "2\n", "3\n"], [0, 0, 0], batch, cut_after=1), shell_v2=False)
+
+    got = collect.run_round(Target(answer), commands, 5.0)
+    assert [r.command for r in got.records] == ["a"]
+    assert got.cut_short.reason == "connection-lost" and "shell v1" in got.cut_short.detail
+    whole = collect.run_round(Target(lambda script: ShellResult(
+        fake_run(commands, ["1\n", "2\n", "3\n"], [0, 0, 0], _batch_of(script, commands)), shell_v2=False)),
+        commands, 5.0)
+    assert whole.cut_short is None and len(whole.records) == 3
+
+
 def _batch_of(script: str, commands):
     nonce = script.split("@@WAH", 1)[1].split(":", 1)[0]
     return collect.Batch(tuple(commands), nonce)

@@ -3,53 +3,11 @@
 from __future__ import annotations
 
 import json
-import queue
-import signal
-import subprocess
-import sys
-import threading
-import time
 
 import pytest
 
 from wa_harden.virtual.launcher import VirtualPhones, host_request
-
-
-class Watch:
-    """`wa-harden watch` in a subprocess; its output lines arrive in a queue."""
-
-    def __init__(self, server, *args):
-        env = {**server.env, "ANDROID_ADB_SERVER_PORT": str(server.port)}
-        self.proc = subprocess.Popen([sys.executable, "-m", "wa_harden", "watch", *args], stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True, env=env)
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.seen: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.proc.stdout:
-            self.lines.put(line.rstrip("\n"))
-
-    def expect(self, text, timeout=30.0):
-        """The next line containing ``text`` (lines before it are kept in ``seen``)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=0.2)
-            except queue.Empty:
-                continue
-            self.seen.append(line)
-            if text in line:
-                return line
-        raise AssertionError(f"no line with {text!r}; seen: {self.seen}")
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGINT)
-        return self.proc.wait(timeout=20)
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
+from watchrun import Watch
 
 
 @pytest.fixture

@@ -150,14 +150,14 @@ def test_a_fix_cut_after_its_first_action_is_finished_by_running_it_again_and_un
     class CableGoesAfterTheFirstAction(InProcessPhone):
         def shell(self, script, timeout):
             result = super().shell(script, timeout)
-            if "pm revoke" in script:  # the first action ran: nothing answers from now on
+            if "pm set-permission-flags" in script:  # the first action ran: nothing answers from now on
                 phone.with_faults(drop_after_commands=phone.counters.commands_run)
             return result
 
     connector.connect = lambda address, serial: CableGoesAfterTheFirstAction(phone)
     first = journal.new_run_id()
     [cut] = apply_fix(connector, plans, PROFILE, (), journal, first, 30, 4)
-    assert not cut.handled and "connection was lost" in cut.message
+    assert not cut.handled and "the connection to the phone was lost during the fix" in cut.message
     statuses = [r.status for r in cut.results]
     assert statuses == [ActionStatus.FAILED, ActionStatus.FAILED] + [ActionStatus.SKIPPED] * (len(statuses) - 2)
     assert cut.results[0].message.startswith("could not be verified")  # it ran; the phone was gone after

@@ -198,6 +198,27 @@ def test_an_append_after_a_cut_line_starts_a_line_of_its_own(tmp_path):
     assert (found.records, found.broken_at, found.head) == (4, 3, record["hash"])
 
 
+@pytest.mark.parametrize("at", ["write", "fsync"])
+def test_a_full_disk_leaves_no_part_of_a_record(tmp_path, at):
+    """The disk takes half the line and refuses the rest (at the write), or takes it all and says so at
+    fsync (filesystems that allocate late): either way the record is removed whole, the journal
+    verifies, and once there is room the next append links to the last whole record."""
+    from diskfault import DiskFault
+
+    journal = journal_with(tmp_path, 3)
+    size, head = journal.path.stat().st_size, journal.head_hash()
+    fault = DiskFault(journal.directory, "full")
+    if at == "fsync":
+        fault._write = lambda fd, data: fault._saved["write"](fd, data)  # every byte goes in; fsync fails
+    with fault, pytest.raises(JournalError, match="No space left on device") as raised:
+        journal.append("command", RUN, **command())
+    assert raised.value.exit_status == ExitStatus.USAGE and "--journal-dir" in raised.value.hint
+    assert journal.path.stat().st_size == size and journal.head_hash() == head
+    assert journal.verify().intact
+    record = journal.append("command", RUN, **command())
+    assert record["prev"] == head and journal.verify().intact
+
+
 def test_a_line_that_is_json_but_no_record_is_named(tmp_path):
     journal = journal_with(tmp_path, 2)
     rewrite(journal, [*lines(journal), "[1, 2]"])

@@ -223,7 +223,7 @@ BAD_PROFILES = [
     ("float for int", HEAD + "[checks.device-os-version]\nmin_sdk = 30.5\n", "checks.device-os-version.min_sdk", "expected an integer, got 30.5"),
     ("negative int", HEAD + "[checks.device-patch-age]\nmax_age_days = -1\n", "checks.device-patch-age.max_age_days", "expected an integer >= 0, got -1"),
     ("string for list", HEAD + '[checks.wa-installer-trusted]\nallowed_installers = "com.android.vending"\n', "checks.wa-installer-trusted.allowed_installers", "expected a list, got 'com.android.vending'"),
-    ("bad list item", HEAD + '[checks.wa-contacts-denied]\npermissions = ["a", 2]\n', "checks.wa-contacts-denied.permissions[1]", "expected a string, got 2"),
+    ("bad list item", HEAD + '[checks.wa-contacts-denied]\npermissions = ["android.permission.READ_CONTACTS", 2]\n', "checks.wa-contacts-denied.permissions[1]", "expected a string, got 2"),
     ("int for enabled", HEAD + "[checks.device-managed]\nenabled = 0\n", "checks.device-managed.enabled", "expected true or false, got 0"),
     ("bad severity", HEAD + '[checks.device-managed]\nseverity = "urgent"\n', "checks.device-managed.severity", "expected one of info, low, medium, high, critical, got 'urgent'"),
     ("upper-case severity", HEAD + '[checks.device-managed]\nseverity = "HIGH"\n', "checks.device-managed.severity", "got 'HIGH'"),

@@ -17,15 +17,29 @@ from wa_harden.facts import AndroidUser, DeviceFacts, Gap, Known, Unknown, UserF
 from wa_harden.parse.common import classify_error
 from wa_harden.probes import Probe, Scope
 
+# The reasons a shell session ends before every section is complete (collect.run_round): the only
+# ones a capture's ``incomplete`` may lend a missing command.  Any other value (a capture file that
+# says "not-supported" or "user-restricted") would make an absent output pass for an answer of the
+# phone, which checks treat as a state, not as a failed read.
+_CUT_SHORT = (Gap.TIMEOUT, Gap.CONNECTION_LOST, Gap.UNPARSEABLE)
+
 
 def missing_reason(capture: Capture) -> Gap:
     """Why a command is absent: the reason the session was cut short, else "not captured"."""
-    reasons = {gap.value: gap for gap in Gap}
+    reasons = {gap.value: gap for gap in _CUT_SHORT}
     return reasons.get(capture.incomplete or "", Gap.NOT_CAPTURED)
 
 
-_DUMP_TIMEOUT_RE = re.compile(r"^\*\*\* SERVICE '([^']*)' DUMP TIMEOUT \((\d{1,9})ms\) EXPIRED \*\*\*", re.MULTILINE)
+# Any number of milliseconds: the line marks a partial dump whatever the timeout it names.
+_DUMP_TIMEOUT_RE = re.compile(r"^\*\*\* SERVICE '([^']*)' DUMP TIMEOUT \((\d+)ms\) EXPIRED \*\*\*", re.MULTILINE)
 _SIGNALS = {9: "killed (SIGKILL)", 11: "crashed (segmentation fault)", 6: "aborted", 15: "terminated"}
+
+
+def _waited(milliseconds: str) -> str:
+    """How long dumpsys waited, in words; never int() of more digits than a real timeout has."""
+    if len(milliseconds) > 9:
+        return "more than 11 days"
+    return f"{int(milliseconds) // 1000} s"
 
 
 def _status_text(status: int) -> str:
@@ -45,7 +59,7 @@ def evidence_gap(command: str, record: CommandRecord, probe: Probe) -> Unknown |
     timed_out = _DUMP_TIMEOUT_RE.search(text)
     if timed_out:
         return Unknown(Gap.TIMEOUT, f"`{command}`: dumpsys gave up on the '{timed_out.group(1)}' service after "
-                                    f"{int(timed_out.group(2)) // 1000} s, so its dump is incomplete")
+                                    f"{_waited(timed_out.group(2))}, so its dump is incomplete")
     if record.exit_code is not None and record.exit_code not in probe.ok_statuses:
         cause = classify_error(text)
         if cause is not None:

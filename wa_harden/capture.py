@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from wa_harden import __version__
-from wa_harden.errors import CaptureFileError
+from wa_harden.errors import CaptureFileError, one_line
 from wa_harden.parse.text import decode_bytes, normalise_newlines
 
 FORMAT = "wa-harden-capture"
@@ -108,16 +108,22 @@ class Capture:
                     or not isinstance(item.get("output"), str):
                 raise CaptureFileError(f"{source}: commands[{index}] needs a string 'command' and 'output'")
             code = item.get("exit_code")
-            if code is not None and (isinstance(code, bool) or not isinstance(code, int)):
-                raise CaptureFileError(f"{source}: commands[{index}].exit_code must be an integer or null")
+            if code is not None and (isinstance(code, bool) or not isinstance(code, int) or not 0 <= code <= 255):
+                raise CaptureFileError(f"{source}: commands[{index}].exit_code must be an integer from 0 to 255 "
+                                       "(a shell's exit status) or null")
             records.append(CommandRecord(_whole(item["command"]), normalise_newlines(_whole(item["output"])), code))
         try:
             captured_at = datetime.fromisoformat(str(data.get("captured_at")))
-        except ValueError:
-            raise CaptureFileError(f"{source}: 'captured_at' is not an ISO date-time") from None
+            if captured_at.tzinfo is not None:
+                captured_at.astimezone(UTC)  # every time is compared in UTC: 0001-01-01T00:00+01:00 has none
+        except (ValueError, OverflowError):
+            raise CaptureFileError(f"{source}: 'captured_at' is not an ISO date-time with a UTC equivalent") from None
         raw_device = data.get("device")
-        device = {str(k): _whole(v) if isinstance(v, str) else v for k, v in raw_device.items()} \
-            if isinstance(raw_device, dict) else {}
+        device: dict[str, Any] = {}
+        for key, value in (raw_device.items() if isinstance(raw_device, dict) else ()):
+            if value is not None and not isinstance(value, str):  # a model name, a product: text or nothing
+                raise CaptureFileError(f"{source}: device.{one_line(_whole(key))} must be a string or null")
+            device[_whole(key)] = None if value is None else _whole(value)
         timeout = data.get("timeout")
         if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
                                     or not 0 < timeout < 1e9):
@@ -162,12 +168,33 @@ def read_capture(path: str | os.PathLike[str]) -> Capture:
         raise CaptureFileError(f"{source}: larger than {MAX_CAPTURE_BYTES // (1024 * 1024)} MiB; "
                                "not a wa-harden capture")
     try:
-        data = json.loads(decode_bytes(raw).lstrip("\ufeff"))
+        data = json.loads(decode_bytes(raw).lstrip("\ufeff"), object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise CaptureFileError(f"{source}: not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}") from exc
-    except (RecursionError, ValueError) as exc:  # nesting too deep; numbers past Python's digit limit
-        raise CaptureFileError(f"{source}: not a wa-harden capture ({type(exc).__name__})") from None
+    except _DuplicateKey as exc:
+        raise CaptureFileError(f"{source}: the key {_whole(exc.key)!r} appears twice in one object; a capture "
+                               "that says two things about one field is refused, not guessed at") from None
+    except RecursionError:
+        raise CaptureFileError(f"{source}: not a wa-harden capture (nested too deeply)") from None
+    except ValueError:  # an integer past Python's digit limit (4300 digits)
+        raise CaptureFileError(f"{source}: not a wa-harden capture (a number with thousands of digits)") from None
     return Capture.from_dict(data, source)
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all different: of two, the last would silently win otherwise."""
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise _DuplicateKey(key)
+        obj[key] = value
+    return obj
 
 
 def now_utc() -> datetime:

@@ -122,6 +122,11 @@ def run_round(target: Device, commands: list[str], timeout: float) -> Round:
         return Round(records)
     if result.failure is not None:
         return Round(records, CutShort(result.failure.value, result.detail))
+    if not result.shell_v2:
+        # Without shell protocol v2 the end of a session is only the end of the stream: a dropped
+        # connection looks like a normal end, except that the script's last markers never came.
+        return Round(records, CutShort(Gap.CONNECTION_LOST.value,
+                                       "the output ended before the script's end (shell v1: the connection was lost)"))
     # The session ended normally but sections are missing: the script did not run as written.
     detail = f"{len(commands) - len(records)} of {len(commands)} sections missing from the output"
     return Round(records, CutShort(Gap.UNPARSEABLE.value, detail))

@@ -14,23 +14,25 @@ WHATSAPP = "com.whatsapp"
 WHATSAPP_BUSINESS = "com.whatsapp.w4b"
 WHATSAPP_PACKAGES = (WHATSAPP, WHATSAPP_BUSINESS)
 
-_PACKAGE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$")
-_SETTING_KEY_RE = re.compile(r"^[A-Za-z0-9_.\-]+$")
-_PERMISSION_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$")
+# Matched with ``fullmatch``: ``$`` would also match before a trailing newline, and a newline in a
+# command is the end of it (``pm revoke --user 0 PKG\n PERMISSION`` runs PERMISSION as a command).
+_PACKAGE_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+")
+_SETTING_KEY_RE = re.compile(r"[A-Za-z0-9_.\-]+")
+_PERMISSION_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+")
 PERMISSION_FLAGS = ("user-set", "user-fixed")  # the only flags wa-harden ever sets or clears
 _NAMESPACES = ("global", "secure", "system")
 
 
 def package_name(name: str) -> str:
     """Return ``name`` if it is a valid Android package name, else raise ValueError."""
-    if not isinstance(name, str) or not _PACKAGE_RE.match(name):
+    if not isinstance(name, str) or not _PACKAGE_RE.fullmatch(name):
         raise ValueError(f"not a valid Android package name: {name!r}")
     return name
 
 
 def permission_name(name: str) -> str:
     """Return ``name`` if it is a fully qualified permission name, else raise ValueError."""
-    if not isinstance(name, str) or not _PERMISSION_RE.match(name):
+    if not isinstance(name, str) or not _PERMISSION_RE.fullmatch(name):
         raise ValueError(f"not a valid permission name: {name!r}")
     return name
 
@@ -107,7 +109,7 @@ def dumpsys_package(package: str) -> str:
 def settings_get(namespace: str, key: str, user: int | None = None) -> str:
     if namespace not in _NAMESPACES:
         raise ValueError(f"unknown settings namespace: {namespace!r}")
-    if not _SETTING_KEY_RE.match(key):
+    if not isinstance(key, str) or not _SETTING_KEY_RE.fullmatch(key):
         raise ValueError(f"not a valid settings key: {key!r}")
     if user is None:
         return f"settings get {namespace} {key}"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from wa_harden import collect, fleet
 from wa_harden.assemble import facts_from_capture
 from wa_harden.capture import Capture
-from wa_harden.device.base import AttachedDevice, Connector, ServerAddress
+from wa_harden.device.base import AttachedDevice, Connector, ServerAddress, is_server_stopped
 from wa_harden.errors import AdbServerError, DeviceSelectionError, NoDeviceError
 from wa_harden.evaluate import evaluate_device
 from wa_harden.facts import BuildInfo, Gap, is_known
@@ -59,8 +59,11 @@ def _split_named(serial: str) -> tuple[ServerAddress | None, str]:
 
 
 def select_targets(connector: Connector, addresses: ServerAddress | Sequence[ServerAddress],
-                   serials: Sequence[str], all_devices: bool) -> list[Target]:
+                   serials: Sequence[str], all_devices: bool, exact: bool = False) -> list[Target]:
     """The phones to audit, over one or several adb servers; never picks one silently.
+
+    ``exact``: the serials are the phones' own (from the journal, for `undo`), never read as
+    ``HOST:PORT/SERIAL`` (a phone may report a serial with a ``/``).
 
     A server that cannot be reached in a run over several servers becomes a target of its own
     (reported as such) instead of ending the run: the other stations' phones are still audited.
@@ -82,7 +85,7 @@ def select_targets(connector: Connector, addresses: ServerAddress | Sequence[Ser
                   else "the adb servers at " + ", ".join(str(a) for a in servers))
 
     def find(serial: str) -> Target:
-        server, plain = _split_named(serial)
+        server, plain = (None, serial) if exact else _split_named(serial)
         if server is not None:
             attached = listings.get(server, {}).get(plain)
             return Target(server, plain, attached, several)
@@ -164,6 +167,10 @@ def cut_short_message(capture: Capture) -> str:
         within = f" within {capture.timeout:g} s" if capture.timeout is not None else " in time"
         return (f"the phone did not answer{within}: unlock it, check the cable, "
                 "and run again (or raise --timeout)")
+    if reason == Gap.CONNECTION_LOST.value and is_server_stopped(capture.incomplete_detail):
+        return (f"{capture.incomplete_detail} during the audit (stopped, crashed or its machine restarted): "
+                "start it again (`adb start-server`; `adb connect` phones attached over the network again) "
+                "and run again")
     if reason == Gap.CONNECTION_LOST.value:
         return "the connection dropped during the audit (cable pulled?): reconnect and run again"
     detail = f": {capture.incomplete_detail}" if capture.incomplete_detail else ""

@@ -13,6 +13,22 @@ may derive its errors from :class:`WaHardenError`.
 from __future__ import annotations
 
 import enum
+import re
+
+# Characters no message, report or hand-written TOML value should carry to a person: C0 and C1
+# controls except line feed and tab, DEL, the bidirectional controls that make text read differently
+# from what it is, lone surrogates (a JSON file may spell them as escapes) and the two non-characters.
+# A terminal escape in a phone's model name must not retitle the admin's terminal or hide lines.
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                           "\ud800-\udfff\ufffe\uffff]")
+
+_ESCAPED = re.compile(f"[\\n\\t]|{CONTROL_CHARS.pattern}")
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line with every control character visible as its escape (``\\n``, ``\\x1b``):
+    what a file or a phone wrote is quoted in a message, never obeyed by the terminal."""
+    return _ESCAPED.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 class ExitStatus(enum.IntEnum):
@@ -50,7 +66,7 @@ class ProfileError(WaHardenError):
 
     def __init__(self, path: str, key: str, problem: str) -> None:
         where = f"{path}: {key}" if key else path
-        super().__init__(f"{where}: {problem}")
+        super().__init__(one_line(f"{where}: {problem}"))
         self.path = path
         self.key = key
         self.problem = problem

@@ -16,6 +16,21 @@ from wa_harden.facts import DeviceFacts
 from wa_harden.model import Attestation, Outcome, Result, Waiver
 from wa_harden.profile import Profile
 
+# A message may quote what the phone said (a setting's value, a line wa-harden did not expect), and a
+# phone can say megabytes.  Reports keep the start of such a message (wa-harden's own are one line
+# of a few hundred characters); the capture keeps the whole output.
+MAX_MESSAGE_CHARS = 1000
+MAX_MESSAGE_LINES = 10
+
+
+def bounded(text: str) -> str:
+    """``text``, or its first ``MAX_MESSAGE_LINES`` lines and ``MAX_MESSAGE_CHARS`` characters and
+    how much more there was."""
+    kept = "\n".join(text.split("\n", MAX_MESSAGE_LINES)[:MAX_MESSAGE_LINES])[:MAX_MESSAGE_CHARS]
+    if kept == text:
+        return text
+    return f"{kept}… [{len(text) - len(kept)} more characters cut; `wa-harden capture` keeps the phone's whole output]"
+
 
 def evaluate_device(
     facts: DeviceFacts, profile: Profile, attestations: Sequence[Attestation] = ()
@@ -34,14 +49,14 @@ def evaluate_device(
             area=spec.area,
             outcome=evaluation.outcome,
             reason=evaluation.reason,
-            message=evaluation.message,
+            message=bounded(evaluation.message),
             severity=settings.severity,
             observed=evaluation.observed,
             expected=evaluation.expected,
             remedy=spec.remedy,
             gdpr=spec.gdpr,
             fixable=spec.fixable,
-            notes=evaluation.notes,
+            notes=tuple(bounded(note) for note in evaluation.notes),
         )
         result = _apply_waivers(result, facts, profile.waivers)
         results.append(_apply_attestations(result, facts.serial, attestations))

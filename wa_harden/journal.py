@@ -23,6 +23,7 @@ record is written with one ``write`` on an ``O_APPEND`` descriptor and fsynced b
 from __future__ import annotations
 
 import contextlib
+import errno
 import getpass
 import hashlib
 import json
@@ -303,7 +304,9 @@ class Journal:
             _check_json(value, name)
         with self._locked(exclusive=True):
             fd, created = self._open_for_append()
+            size = -1
             try:
+                size = os.fstat(fd).st_size
                 head, ends_with_newline = self._tail(fd)
                 record: Record = {"v": FORMAT_VERSION, "time": self._time(), "operator": self.operator,
                                   "host": self.host, "run": run, "kind": kind, **fields, "prev": head}
@@ -312,20 +315,40 @@ class Journal:
                 line = json.dumps(record, ensure_ascii=True, allow_nan=False) + "\n"
                 # a line cut short before stays a damaged line of its own, not the start of this one
                 data = (line if ends_with_newline else "\n" + line).encode("ascii")
-                written = os.write(fd, data)
-                if written != len(data):
-                    raise JournalError(f"could not write the whole record to {self.path} ({written} of "
-                                       f"{len(data)} bytes): is the disk full?",
-                                       hint="free some space; `wa-harden journal verify` shows the cut line")
+                rest = memoryview(data)
+                while rest:  # a short write (a filling disk) is followed by the write that says why
+                    written = os.write(fd, rest)
+                    if written <= 0:
+                        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+                    rest = rest[written:]
                 os.fsync(fd)
-            except OSError as exc:
-                raise self._error("write to", self.path, exc) from None
+            except BaseException as exc:
+                # A record is all there or not at all: cut back what this append wrote (a full disk
+                # may take half a line, or take it all and fail at fsync), so the chain never ends
+                # in a damaged line and the next append links to the last whole record.
+                if size >= 0:
+                    with contextlib.suppress(OSError):
+                        os.ftruncate(fd, size)
+                        os.fsync(fd)
+                if isinstance(exc, OSError):
+                    raise self._error("write to", self.path, exc) from None
+                raise
             finally:
                 os.close(fd)
             if created:
                 fsync_dir(self.directory)
         stored: Record = json.loads(line)
         return stored
+
+    def ensure_writable(self) -> None:
+        """Raise JournalError now, before any phone is touched, if records cannot be added."""
+        try:
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise self._error("write to", self.lock_path, exc) from None
+        os.close(fd)
+        if self.path.exists() and not os.access(self.path, os.W_OK):
+            raise self._error("write to", self.path, PermissionError(13, "Permission denied"))
 
     def records(self) -> list[Record | DamagedLine]:
         """Every record in order; a line that is not a JSON object is a :class:`DamagedLine`."""
@@ -404,7 +427,10 @@ class Journal:
         _private_folder(folder)
         path = folder / snapshot_name(serial).removesuffix(".json")
         path = path.with_name(path.name + ".lock")
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise self._error("create", path, exc) from None
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -412,8 +438,9 @@ class Journal:
                 holder = os.pread(fd, 1024, 0).decode("utf-8", "replace").strip() or "holder unknown"
                 raise PhoneBusy(serial, holder) from None
             note = f"pid {os.getpid()} on {self.host}, run {run_id}, since {self._time()}"
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, note.encode("utf-8"), 0)
+            with contextlib.suppress(OSError):  # the note only names the holder; a full disk loses it
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, note.encode("utf-8"), 0)
             yield
         finally:
             os.close(fd)  # releases the lock

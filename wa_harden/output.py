@@ -29,12 +29,13 @@ _NAME_MAX = 64
 
 def safe_file_name(text: str, suffix: str) -> str:
     """A file name for any text (a serial, server and serial): its safe characters, cut short, and
-    a hash of the whole text so that two texts never share a name; never hidden, never a path."""
+    a hash of the whole text so that two texts never share a name; never hidden, never a path, never
+    an option (``rm *`` in a folder holding ``-rf-….json`` would remove everything)."""
     if not isinstance(text, str) or not text:
         raise ValueError(f"a file name needs a non-empty text, not {text!r}")
     readable = _UNSAFE.sub("_", text)[:_NAME_MAX]
-    if readable.startswith("."):
-        readable = "_" + readable[1:]  # no hidden files, no "." or ".."
+    if readable.startswith((".", "-")):
+        readable = "_" + readable[1:]  # no hidden files, no "." or "..", no name a command reads as options
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:12]
     return f"{readable}-{digest}{suffix}"
 
@@ -111,6 +112,18 @@ def write_atomic(path: str | os.PathLike[str], text: str, mode: int | None = Non
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def write_report(path: str | os.PathLike[str], text: str) -> None:
+    """:func:`write_atomic` for files a person or a script asked for (reports, captures): trouble
+    with the disk (full, read-only, gone) is an :class:`OutputFileError` naming the file and what to
+    do; the file is either the whole new text or left as it was."""
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        raise OutputFileError(f"cannot write {path}: {exc.strerror or exc}",
+                              hint="nothing was written there (a file that was there is unchanged): free some "
+                                   "space or choose another place, then run again") from None
 
 
 def fsync_dir(directory: Path) -> None:

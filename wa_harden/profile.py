@@ -100,7 +100,7 @@ def _checker(label: str) -> Checker:
 
 def _serials(check: Checker, table: Mapping[str, Any], key: str) -> tuple[str, ...]:
     serials = check.expect(table.get("serials", []), list, join(key, "serials"))
-    return tuple(check.text(s, f"{key}.serials[{i}]") for i, s in enumerate(serials))
+    return tuple(check.line(s, f"{key}.serials[{i}]") for i, s in enumerate(serials))
 
 
 def _spec(check: Checker, check_id: str, key: str) -> CheckSpec:
@@ -112,7 +112,7 @@ def _spec(check: Checker, check_id: str, key: str) -> CheckSpec:
 
 
 def _check_id(check: Checker, value: Any, key: str) -> CheckSpec:
-    return _spec(check, check.text(value, key), key)
+    return _spec(check, check.line(value, key), key)
 
 
 def _param_value(check: Checker, param: Param, value: Any, key: str) -> Any:
@@ -120,6 +120,9 @@ def _param_value(check: Checker, param: Param, value: Any, key: str) -> Any:
     if param.item_kind is not None:
         for i, item in enumerate(value):
             check.expect(item, param.item_kind, f"{key}[{i}]")
+            problem = param.item_validate(item) if param.item_validate is not None else None
+            if problem is not None:
+                check.fail(f"{key}[{i}]", f"expected {problem}, got {describe(item)}")
     if param.minimum is not None and value < param.minimum:
         check.fail(
             key, f"expected {kind_words(param.kind)} >= {param.minimum}, got {describe(value)}"
@@ -175,7 +178,7 @@ def _waiver(check: Checker, raw: Any, key: str) -> Waiver:
     return Waiver(
         check=spec.id,
         justification=check.text(required("justification"), join(key, "justification")),
-        approver=check.text(required("approver"), join(key, "approver")),
+        approver=check.line(required("approver"), join(key, "approver")),
         expires=check.expect(expires, date, join(key, "expires")),
         serials=_serials(check, table, key),
     )
@@ -192,11 +195,13 @@ def _layer(check: Checker, document: dict[str, Any]) -> _Layer:
         check.fail("profile", "missing: a profile needs a [profile] table with a name")
     head = check.table(document["profile"], "profile")
     check.known_keys(head, _PROFILE_KEYS, "profile")
-    name = check.text(check.required(head, "name", "profile", "every profile"), "profile.name")
+    name = check.line(check.required(head, "name", "profile", "every profile"), "profile.name")
     description: str = check.expect(head.get("description", ""), str, "profile.description")
+    if description.strip():
+        check.text(description, "profile.description")
     extends = head.get("extends")
     if extends is not None:
-        check.text(extends, "profile.extends")
+        check.line(extends, "profile.extends")
     checks = check.table(document.get("checks", {}), "checks")
     waivers = _array_of_tables(check, document, "waivers")
     attestations = check.table(document.get("attestations", {}), "attestations")
@@ -350,7 +355,7 @@ def _attestation(check: Checker, raw: Any, key: str) -> Attestation:
     on = required("date")
     return Attestation(
         check=spec.id,
-        by=check.text(required("by"), join(key, "by")),
+        by=check.line(required("by"), join(key, "by")),
         on=check.expect(on, date, join(key, "date")),
         note=check.text(required("note"), join(key, "note")),
         serials=_serials(check, table, key),

@@ -24,7 +24,7 @@ from datetime import date, datetime
 from importlib.resources.abc import Traversable
 from typing import Any, NoReturn, TypeAlias
 
-from wa_harden.errors import WaHardenError
+from wa_harden.errors import CONTROL_CHARS, WaHardenError
 
 MAX_BYTES = 1024 * 1024  # profiles and personas are a few kilobytes; /dev/zero is endless
 
@@ -44,7 +44,7 @@ _KIND_WORDS: Mapping[type, str] = {
     datetime: "a date and time",
 }
 
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 # --- words --------------------------------------------------------------------------------------
@@ -55,7 +55,7 @@ def join(path: str, *keys: str) -> str:
     keys are quoted: ``join("users[0]", "accounts", "com.google")`` is
     ``users[0].accounts."com.google"``."""
     for key in keys:
-        name = key if _BARE_KEY.match(key) else '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        name = key if _BARE_KEY.fullmatch(key) else '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
         path = f"{path}.{name}" if path else name
     return path
 
@@ -211,10 +211,22 @@ class Checker:
         return value
 
     def text(self, value: Any, key: str) -> str:
-        """A string with something in it besides blanks."""
+        """A string with something in it besides blanks, and no control characters (line feeds and
+        tabs aside): a justification may take several lines, but no terminal escape or bidi override."""
         if not isinstance(value, str) or not value.strip():
             self.fail(key, f"expected a non-empty string, got {describe(value)}")
+        control = CONTROL_CHARS.search(value)
+        if control is not None:
+            self.fail(key, f"expected text without control characters, got {describe(value)} "
+                           f"(with {control.group()!r} at position {control.start()})")
         return value
+
+    def line(self, value: Any, key: str) -> str:
+        """:meth:`text` on one line: a name, a serial or who approved something."""
+        text = self.text(value, key)
+        if "\n" in text or "\t" in text:
+            self.fail(key, f"expected one line of text, got {describe(value)}")
+        return text
 
     def table(self, value: Any, key: str) -> dict[str, Any]:
         checked: dict[str, Any] = self.expect(value, dict, key)

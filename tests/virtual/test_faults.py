@@ -99,3 +99,29 @@ def test_fault_keys_load_from_a_persona(tmp_path):
                                             ({"killed_on": 3}, "faults.killed_on")])
 def test_bad_fault_keys_are_refused(faults, key):
     assert refusal(persona_data(faults=faults)).key == key
+
+
+# --- drop_on, drop_mid_output_on ---------------------------------------------------------------------
+
+
+def test_drop_on_pulls_the_cable_before_a_matching_command_runs():
+    from wa_harden.virtual.api import Fault
+
+    phone = virtual_phone("fresh-noncompliant", drop_on="pm revoke")
+    before = phone.snapshot()
+    outcome = phone.run_shell(f"echo one; pm revoke --user 0 {W4B} android.permission.READ_CONTACTS; echo two")
+    assert (outcome.fault, outcome.status) == (Fault.DROP, None)
+    assert text(outcome) == "one\n"
+    assert before.diff(phone.snapshot()) == []  # it never ran
+
+
+def test_drop_mid_output_on_runs_the_matching_command_then_pulls_the_cable():
+    from wa_harden.virtual.api import Fault
+
+    phone = virtual_phone("fresh-noncompliant", drop_mid_output_on="pm revoke")
+    before = phone.snapshot()
+    outcome = phone.run_shell(f"pm revoke --user 0 {W4B} android.permission.READ_CONTACTS; echo after")
+    assert (outcome.fault, outcome.status) == (Fault.DROP, None)
+    assert "after" not in text(outcome)
+    changed = before.diff(phone.snapshot())
+    assert any("READ_CONTACTS'].granted: True -> False" in line for line in changed), changed  # it took effect

@@ -130,7 +130,7 @@ def test_validation_names_the_file_and_key(tmp_path):
     path = write(tmp_path, 'name = "x"\n[device]\noem = "google"\nandroid = "14"\nsecurity_patch_age_days = "old"\n')
     with pytest.raises(PersonaError) as error:
         load_persona(path)
-    assert str(error.value) == f"{path}: device.security_patch_age_days: expected a non-negative integer (days), got 'old'"
+    assert str(error.value) == f"{path}: device.security_patch_age_days: expected an integer from 0 to 36500 (days), got 'old'"
 
 
 def test_validation_of_unknown_keys_missing_keys_and_bad_users(tmp_path):

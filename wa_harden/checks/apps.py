@@ -18,6 +18,7 @@ from wa_harden.checks.base import (
     known_user,
     not_reported,
     package_dump,
+    package_name_form,
     packages_found,
     user_label,
     user_ref,
@@ -100,6 +101,11 @@ def version_at_least(version: tuple[int, ...], floor: tuple[int, ...]) -> bool:
     return version + (0,) * (width - len(version)) >= floor + (0,) * (width - len(floor))
 
 
+# Dumps print the phone's local time, the audit's time is UTC: up to 14 hours apart.  Further ahead,
+# the phone's clock was wrong when it recorded the update, and its age says nothing.
+UPDATE_AHEAD_DAYS = 2
+
+
 def _app_current(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
     min_version: str = params["min_version"]
     min_code: int = params["min_version_code"]
@@ -161,6 +167,10 @@ def _app_current(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
     if max_age:
         if update_age is None:
             unread.append(not_reported("when WhatsApp Business was last updated"))
+        elif -update_age > UPDATE_AHEAD_DAYS:
+            unread.append(not_reported(
+                f"when WhatsApp Business was last updated in a form that can be judged: its lastUpdateTime "
+                f"{observed['last_update']} is {-update_age} days after the audit (the phone's clock was wrong)"))
         elif update_age > max_age:
             problems.append(
                 ("update-too-old", f"it was last updated {update_age} days ago (at most {max_age} allowed)")
@@ -448,6 +458,7 @@ CHECKS = (
                 ["com.android.vending"],
                 "package names of installers accepted as a source (com.android.vending = Google Play)",
                 item_kind=str,
+                item_validate=package_name_form,
             ),
         ),
         evaluate=_installer_trusted,
@@ -476,6 +487,7 @@ CHECKS = (
                 list(MOD_PACKAGES),
                 "package names of modified WhatsApp clients and app cloners that must not be installed",
                 item_kind=str,
+                item_validate=package_name_form,
             ),
         ),
         evaluate=_mods_absent,

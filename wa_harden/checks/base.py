@@ -9,12 +9,13 @@ audit did.  Whatever it could not observe becomes an ``error`` evaluation carryi
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from wa_harden.commands import WHATSAPP, WHATSAPP_BUSINESS, storage_root
+from wa_harden.commands import WHATSAPP, WHATSAPP_BUSINESS, package_name, permission_name, storage_root
 from wa_harden.facts import (
     AndroidUser,
     DeviceFacts,
@@ -60,6 +61,31 @@ class Param:
     minimum: int | None = None  # for int params: the smallest value that makes sense
     # For values whose form matters (a version): None when fine, else what was expected.
     validate: Callable[[Any], str | None] | None = None
+    # The same for each item of a list param (package names): the profile names the item's index.
+    item_validate: Callable[[Any], str | None] | None = None
+
+
+def _matches(check: Callable[[str], str], expected: str) -> Callable[[Any], str | None]:
+    """An ``item_validate`` from one of the command builders' validators (``commands.package_name``):
+    a profile refuses up front what a command would refuse later, mid-fix."""
+    def validate(value: Any) -> str | None:
+        try:
+            check(value)
+        except ValueError:
+            return expected
+        return None
+    return validate
+
+
+package_name_form = _matches(package_name, "an Android package name such as com.android.vending")
+permission_name_form = _matches(permission_name, "a full permission name such as android.permission.READ_CONTACTS")
+_ACCOUNT_TYPE_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*")
+
+
+def account_type_form(value: Any) -> str | None:
+    """An account type is an authenticator's name, like a package name (com.google, vnd.sec.contact.phone)."""
+    ok = isinstance(value, str) and _ACCOUNT_TYPE_RE.fullmatch(value) is not None
+    return None if ok else "an account type such as com.google (letters, digits, '.', '_', '-')"
 
 
 @dataclass(frozen=True)

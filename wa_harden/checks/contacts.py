@@ -13,6 +13,7 @@ from wa_harden.checks.base import (
     Param,
     could_not_read,
     package_dump,
+    permission_name_form,
     scan_users,
     short_permission,
     user_label,
@@ -156,7 +157,12 @@ FIXED_BY_USER = frozenset({"USER_SET", "USER_FIXED"})  # what `set-permission-fl
 
 
 def _plan_contacts(facts: DeviceFacts, params: Mapping[str, Any]) -> tuple[Action, ...]:
-    """Revoke every granted contacts permission; on Android 11+ also mark the denial user-fixed.
+    """Revoke every granted contacts permission; on Android 11+ first mark it user-fixed.
+
+    The mark comes first so that a run cut between the two leaves a permission that is still
+    granted (the check fails, and the next run revokes it) rather than a denial WhatsApp may ask to
+    reverse (which passes the check and which no later run would complete).  `pm revoke` ignores
+    the user's flags; only a policy or the system can fix a grant against the shell.
 
     Permissions a device policy or the system fixed are left alone: the MDM owns them.
     """
@@ -177,19 +183,19 @@ def _plan_contacts(facts: DeviceFacts, params: Mapping[str, Any]) -> tuple[Actio
                 regrant = "" if flags_supported else (
                     "; this Android version cannot fix the denial, so the phone's user could grant it "
                     "again in Settings")
+                if flags_supported:
+                    actions.append(Action(
+                        "wa-contacts-denied", user_id, cmd.pm_set_permission_flags(user_id, package, permission),
+                        Tier.SAFE, cmd.pm_clear_permission_flags(user_id, package, permission),
+                        f"{name} for {package} in user {user_id} is marked as the user's fixed choice, so "
+                        "that once it is denied WhatsApp cannot simply ask again",
+                        PermissionEffect(package, permission, flags_present=FIXED_BY_USER)))
                 actions.append(Action(
                     "wa-contacts-denied", user_id, cmd.pm_revoke(user_id, package, permission), Tier.SAFE,
                     cmd.pm_grant(user_id, package, permission),
                     f"{package} loses {name} in user {user_id}; WhatsApp restarts and shows numbers "
                     f"instead of contact names{regrant}",
                     PermissionEffect(package, permission, granted=False)))
-                if flags_supported:
-                    actions.append(Action(
-                        "wa-contacts-denied", user_id, cmd.pm_set_permission_flags(user_id, package, permission),
-                        Tier.SAFE, cmd.pm_clear_permission_flags(user_id, package, permission),
-                        f"the denial of {name} for {package} in user {user_id} is marked as the user's "
-                        "fixed choice, so WhatsApp cannot simply ask again",
-                        PermissionEffect(package, permission, flags_present=FIXED_BY_USER)))
     return tuple(actions)
 
 
@@ -253,6 +259,7 @@ CHECKS = (
                 list(CONTACT_PERMISSIONS),
                 "permissions no WhatsApp app may hold",
                 item_kind=str,
+                item_validate=permission_name_form,
             ),
         ),
         evaluate=_contacts_denied,

@@ -9,6 +9,7 @@ from wa_harden.checks.base import (
     CheckSpec,
     Evaluation,
     Param,
+    account_type_form,
     age_days,
     all_users,
     captured,
@@ -41,6 +42,11 @@ PROFILE_KINDS = frozenset(
 )
 
 
+# A patch level names the month of a security bulletin (YYYY-MM-01 or -05); makers ship it from a
+# few weeks before that day.  Later than this after the audit, no real update could have set it.
+PATCH_AHEAD_DAYS = 62
+
+
 def _patch_age(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
     max_age: int = params["max_age_days"]
     expected = {"max_age_days": max_age}
@@ -51,6 +57,19 @@ def _patch_age(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
         return not_reported("its security patch level (ro.build.version.security_patch)")
     age = age_days(build.security_patch, facts.observed_at)
     observed = {"security_patch": build.security_patch.isoformat(), "age_days": age}
+    if -age > PATCH_AHEAD_DAYS:
+        return Evaluation(
+            Outcome.FAIL,
+            reason="patch-in-future",
+            message=(
+                f"The security patch level {build.security_patch.isoformat()} is {-age} days after the audit "
+                f"({facts.observed_at.date().isoformat()}): no update brings patches from the future, so the "
+                "phone's build properties are wrong or were changed (a custom ROM?) and prove nothing; "
+                "or the clock of the computer that audited it is wrong."
+            ),
+            observed=observed,
+            expected=expected,
+        )
     if age > max_age:
         return Evaluation(
             Outcome.FAIL,
@@ -483,6 +502,7 @@ CHECKS = (
                 ["com.whatsapp"],
                 "account types that must not exist on the phone",
                 item_kind=str,
+                item_validate=account_type_form,
             ),
         ),
         evaluate=_dedicated,

@@ -31,7 +31,8 @@ Exit codes:
   0    compliant (nothing at or above --fail-on failed, went unchecked
        or is open: manual items count unless --skip-manual)
   1    findings or open manual items at or above --fail-on
-  2    usage or profile error (also: several phones attached, none chosen)
+  2    usage or profile error (also: several phones attached, none chosen),
+       or a report file could not be written
   3    a device could not be audited (not attached, unauthorized, offline,
        timed out, connection lost)
   70   internal error (a bug: the traceback is written to a crash log)
@@ -70,7 +71,7 @@ def internal_error(exc: BaseException) -> int:
         where = f"the traceback is in {crash_log(text)}"
     except OSError:
         where = "no crash log could be written"
-    click.echo(f"wa-harden: internal error ({type(exc).__name__}: {exc}); this is a bug in wa-harden, "
+    click.echo(f"wa-harden: internal error ({type(exc).__name__}: {printable(str(exc))}); this is a bug in wa-harden, "
                f"{where}; please attach it to a bug report", err=True)
     return ExitStatus.INTERNAL
 
@@ -146,19 +147,20 @@ def emit(text: str, output: str | None) -> None:
     if output is None or output == "-":
         click.echo(text, nl=False)
     else:
-        from wa_harden.output import write_atomic
+        from wa_harden.output import write_report
 
-        write_atomic(output, text)
+        write_report(output, text)
         click.echo(f"wrote {output}", err=True)
 
 
 def write_phone_report(folder: Path, report: DeviceReport, text: str, suffix: str = ".json") -> Path:
-    """One report per phone in a folder, named safely from its server and serial."""
-    from wa_harden.output import safe_file_name, write_atomic
+    """One report per phone in a folder, named safely from its server and serial
+    (OutputFileError when the disk refuses it)."""
+    from wa_harden.output import safe_file_name, write_report
 
     name = f"{report.identity.server}_{report.identity.serial}" if report.identity.server else report.identity.serial
     path = folder / safe_file_name(name, suffix)
-    write_atomic(path, text)
+    write_report(path, text)
     return path
 
 
@@ -187,15 +189,19 @@ def journal_option(func: Callable[..., Any]) -> Callable[..., Any]:
                         help="Journal folder (default $WA_HARDEN_JOURNAL_DIR, else the user's data folder).")(func)
 
 
-def open_journal(journal_dir: str | None, must_exist: bool = False) -> Any:
-    """The journal of --journal-dir (or its default); for reading, it must already exist."""
+def open_journal(journal_dir: str | None, must_exist: bool = False, write: bool = False) -> Any:
+    """The journal of --journal-dir (or its default); for reading, it must already exist; for
+    writing, it is proved writable before any phone is contacted."""
     from wa_harden.journal import Journal, JournalError, default_journal_dir
 
     directory = default_journal_dir(journal_dir)
     if must_exist and not (directory / "journal.jsonl").is_file():
         raise JournalError(f"there is no journal in {directory}",
                            hint="give the folder of an existing journal with --journal-dir")
-    return Journal(directory)
+    journal = Journal(directory)
+    if write:
+        journal.ensure_writable()
+    return journal
 
 
 def report_folder(report_dir: str | None) -> Path | None:
@@ -217,18 +223,30 @@ def report_folder(report_dir: str | None) -> Path | None:
 def write_fleet(folder: Path, reports: Sequence[DeviceReport], run: Any) -> None:
     """--report-dir: one JSON report per phone, the fleet summary (JSON and Markdown) beside them,
     and the summary on the screen."""
+    from wa_harden.errors import OutputFileError
+    from wa_harden.output import write_report
     from wa_harden.report.json_report import render_json, report_dict
     from wa_harden.report.summary import render_summary_json, render_summary_markdown, render_summary_table, summarise
 
-    for report in reports:
-        write_phone_report(folder, report, render_json([report], run))
     fleet = summarise([report_dict(reports, run)], ["this run"], generated_at=run.generated_at,
                       tool_version=run.tool_version)
-    from wa_harden.output import write_atomic
-
-    write_atomic(folder / "summary.json", render_summary_json(fleet))
-    write_atomic(folder / "summary.md", render_summary_markdown(fleet))
-    click.echo(render_summary_table(fleet), nl=False)
+    failed: list[OutputFileError] = []
+    written = 0
+    for report in reports:  # every file is tried: a full disk may still take a small one
+        try:
+            write_phone_report(folder, report, render_json([report], run))
+            written += 1
+        except OutputFileError as exc:
+            failed.append(exc)
+    for name, text in (("summary.json", render_summary_json(fleet)), ("summary.md", render_summary_markdown(fleet))):
+        try:
+            write_report(folder / name, text)
+        except OutputFileError as exc:
+            failed.append(exc)
+    click.echo(render_summary_table(fleet), nl=False)  # the screen has the results whatever the disk did
+    if failed:
+        raise OutputFileError(f"{len(failed)} file(s) could not be written to {folder} ({written} of "
+                              f"{len(reports)} phone report(s) were): {failed[0].message}", hint=failed[0].hint)
     click.echo(f"wrote {len(reports)} phone report(s), summary.json and summary.md to {folder}", err=True)
 
 

@@ -24,10 +24,11 @@ from wa_harden.cli.app import (
     use_color,
     write_fleet,
 )
-from wa_harden.errors import ExitStatus, UsageError
+from wa_harden.errors import ExitStatus, OutputFileError, UsageError
 from wa_harden.model import Severity
 from wa_harden.policy import Judgement
 from wa_harden.report import Format, format_for_output
+from wa_harden.report.text import printable
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
@@ -77,13 +78,17 @@ def check(serials: Sequence[str], all_devices: bool, adb_host: str | None, adb_p
     reports, audited = audit_phones(replays, adb_host, adb_port, servers, serials, all_devices, profile, attested,
                                     timeout, jobs, judgement)
     run = run_info(profile.name, judgement, replayed=bool(replays))
-    if folder is not None:
-        write_fleet(folder, reports, run)
-        if output is not None:
-            emit(render(chosen, reports, run), output)
-    else:
-        emit(render(chosen, reports, run, color=use_color(output, no_color)), output)
     status = exit_status(reports, judgement)
+    try:
+        if folder is not None:
+            write_fleet(folder, reports, run)
+            if output is not None:
+                emit(render(chosen, reports, run), output)
+        else:
+            emit(render(chosen, reports, run, color=use_color(output, no_color)), output)
+    except OutputFileError as exc:  # the disk refused the report: the screen still tells every phone's result
+        summary(reports, judgement, exc.exit_status)
+        raise
     summary(reports, judgement, status)
     internal = crashes(audited)
     return internal if internal is not None else status
@@ -100,19 +105,20 @@ def capture(serials: Sequence[str], adb_host: str | None, adb_port: int | None, 
     """Write every raw output the audit needs to a JSON capture file (names masked)."""
     from wa_harden import engine
     from wa_harden.capture import Capture, CaptureFileError, dumps, read_capture
-    from wa_harden.output import check_output_path, write_atomic
+    from wa_harden.output import check_output_path, write_report
 
     if len(serials) > 1:
         raise UsageError("a capture file holds one phone: run `wa-harden capture -s SERIAL -o FILE` once per phone")
     check_output_path(output)
     connector, addresses = live_servers(adb_host, adb_port, servers)
     [target] = engine.select_targets(connector, addresses, serials, False)
+    serial = printable(target.serial)  # the adb server's word for the phone: the phone may have chosen it
     got = engine.capture_target(connector, target, timeout)
     if not isinstance(got, Capture):
-        click.echo(f"wa-harden: {target.serial}: {got.message}", err=True)
+        click.echo(f"wa-harden: {serial}: {printable(got.message)}", err=True)
         return ExitStatus.DEVICE_UNAVAILABLE
     if not got.commands:
-        click.echo(f"wa-harden: {target.serial}: {engine.cut_short_message(got)}; nothing written", err=True)
+        click.echo(f"wa-harden: {serial}: {printable(engine.cut_short_message(got))}; nothing written", err=True)
         return ExitStatus.DEVICE_UNAVAILABLE
     if got.incomplete and not force and Path(output).is_file():
         try:
@@ -120,12 +126,12 @@ def capture(serials: Sequence[str], adb_host: str | None, adb_port: int | None, 
         except CaptureFileError:
             kept = False
         if kept:
-            click.echo(f"wa-harden: {target.serial}: the new capture is incomplete ({got.incomplete}); "
+            click.echo(f"wa-harden: {serial}: the new capture is incomplete ({got.incomplete}); "
                        f"the complete capture in {output} is kept (--force replaces it)", err=True)
             return ExitStatus.DEVICE_UNAVAILABLE
-    write_atomic(output, dumps(got))
+    write_report(output, dumps(got))
     note = f" (incomplete: {got.incomplete})" if got.incomplete else ""
-    click.echo(f"wrote {output}: {len(got.commands)} commands from {got.serial}{note}", err=True)
+    click.echo(f"wrote {output}: {len(got.commands)} commands from {serial}{note}", err=True)
     return ExitStatus.DEVICE_UNAVAILABLE if got.incomplete else ExitStatus.COMPLIANT
 
 

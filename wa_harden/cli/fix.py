@@ -22,6 +22,7 @@ from wa_harden.cli.app import (
 )
 from wa_harden.errors import ExitStatus, UsageError
 from wa_harden.policy import Judgement
+from wa_harden.report.text import printable
 
 if TYPE_CHECKING:  # pragma: no cover
     from wa_harden.fix.apply import PhonePlan, PhoneRun
@@ -31,9 +32,10 @@ FIX_EXIT_CODES_HELP = """\b
 Exit codes:
   0    every planned action verified, and no failure left that wa-harden could fix
   1    actions verified, but findings remain that need a person (see the report)
-  2    usage or profile error, or the plan was not confirmed (nothing changed)
-  3    a phone could not be (fully) handled (not attached, unauthorized,
-       connection lost during the fix)
+  2    usage or profile error, the plan was not confirmed or the journal
+       cannot be written (nothing changed); the report could not be written
+  3    a phone could not be (fully) handled (not attached, unauthorized, not
+       read whole, connection or adb server lost, journal full mid-run)
   4    an action did not hold, or the phone refused it
   70   internal error
   130  interrupted"""
@@ -91,13 +93,26 @@ def _exit_of(runs: Sequence[PhoneRun]) -> ExitStatus:
     return fix_exit_status([run.handled for run in runs], statuses, after, Judgement())
 
 
+def _emit_after_changes(text: str, output: str | None, operation: str, run_id: str) -> None:
+    """The report of a run that changed phones: if it cannot be written, say that the phones were
+    changed all the same and where the record of it is."""
+    from wa_harden.errors import OutputFileError
+
+    try:
+        emit(text, output)
+    except OutputFileError as exc:
+        raise OutputFileError(f"the {operation} ran (run {run_id}) but its report could not be written: {exc.message}",
+                              hint=f"the journal has what was done: `wa-harden journal show {run_id}`; "
+                                   "free some space or choose another -o FILE") from None
+
+
 def _progress_line(run: PhoneRun, seconds: float) -> None:
     counts: dict[str, int] = {}
     for result in run.results:
         counts[result.status.value] = counts.get(result.status.value, 0) + 1
     done = ", ".join(f"{n} {status}" for status, n in counts.items()) or "nothing to change"
     problem = f" — {run.message}" if run.message else ""
-    click.echo(f"  {run.target.label}: {done} in {seconds:.1f} s{problem}", err=True)
+    click.echo(printable(f"  {run.target.label}: {done} in {seconds:.1f} s{problem}"), err=True)
 
 
 @cli.command(epilog=FIX_EXIT_CODES_HELP)
@@ -145,11 +160,11 @@ def fix(serials: Sequence[str], all_devices: bool, adb_host: str | None, adb_por
         if attestations else ()
     if output is not None and output != "-":
         check_output_path(output, [*([attestations] if attestations else []), profile.source])
-    journal = None if dry_run else open_journal(journal_dir)
+    journal = None if dry_run else open_journal(journal_dir, write=True)
     connector, addresses = live_servers(adb_host, adb_port, servers)
     targets = engine.select_targets(connector, addresses, serials, all_devices)
     for target in targets:
-        click.echo(f"auditing {target.label}{f' ({target.model})' if target.model else ''} ...", err=True)
+        click.echo(printable(f"auditing {target.label}{f' ({target.model})' if target.model else ''} ..."), err=True)
     plans = plan_targets(connector, targets, profile, attested, timeout, jobs, only, safe_only)
     total = sum(len(plan.actions) for plan in plans)
     if dry_run or total == 0 or journal is None:
@@ -164,7 +179,7 @@ def fix(serials: Sequence[str], all_devices: bool, adb_host: str | None, adb_por
                    only=list(only), serials=[plan.audited.target.serial for plan in plans if plan.actions])
     click.echo(f"applying (run {run_id}) ...", err=True)
     runs = apply_fix(connector, plans, profile, attested, journal, run_id, timeout, jobs, _progress_line)
-    emit(_render(_run_views(runs), fmt, profile.name, run_id, "fix", False), output)
+    _emit_after_changes(_render(_run_views(runs), fmt, profile.name, run_id, "fix", False), output, "fix", run_id)
     internal = crashes(runs)
     return internal if internal is not None else _exit_of(runs)
 
@@ -192,7 +207,7 @@ def undo(run_id: str, serials: Sequence[str], adb_host: str | None, adb_port: in
     from wa_harden.output import check_output_path
     from wa_harden.profile import load_profile
 
-    journal = open_journal(journal_dir, must_exist=True)
+    journal = open_journal(journal_dir, must_exist=True, write=True)
     run_id = check_run_id(run_id)
     saved = journal.snapshot_serials(run_id)
     chosen = [s for s in saved if not serials or s in serials]
@@ -205,13 +220,13 @@ def undo(run_id: str, serials: Sequence[str], adb_host: str | None, adb_port: in
         check_output_path(output)
     profile = load_profile("whatsapp-business-gdpr")
     connector, addresses = live_servers(adb_host, adb_port, servers)
-    targets = engine.select_targets(connector, addresses, chosen, False)
+    targets = engine.select_targets(connector, addresses, chosen, False, exact=True)
     if not _confirm(f"Put back what run {run_id} changed on {len(targets)} phone(s)?", yes):
         return ExitStatus.USAGE
     undo_id = journal.new_run_id()
     journal.append("run", undo_id, operation="undo", undoes=run_id, serials=list(chosen))
     runs = undo_run(connector, targets, journal, run_id, undo_id, profile, timeout, jobs, _progress_line)
-    emit(_render(_run_views(runs), fmt, profile.name, run_id, "undo", False), output)
+    _emit_after_changes(_render(_run_views(runs), fmt, profile.name, run_id, "undo", False), output, "undo", undo_id)
     internal = crashes(runs)
     statuses = [result.status for run in runs for result in run.results]
     from wa_harden.policy import fix_exit_status

@@ -6,12 +6,19 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from wa_harden.cli.app import cli, fleet_options, internal_error, live_servers, run_info, write_phone_report
+from wa_harden.cli.app import (
+    cli,
+    fleet_options,
+    internal_error,
+    live_servers,
+    report_folder,
+    run_info,
+    write_phone_report,
+)
 from wa_harden.errors import ExitStatus, UsageError
 from wa_harden.policy import Judgement
 from wa_harden.report.text import printable
@@ -35,6 +42,7 @@ class Handled:
     report: DeviceReport
     fixed: PhoneRun | None = None
     run_id: str | None = None
+    lost: tuple[str, ...] = ()  # what the disk refused: reports not written, a fix not recorded
 
 
 def _line(event: StationEvent[Handled], judgement: Judgement) -> str:
@@ -64,7 +72,8 @@ def _line(event: StationEvent[Handled], judgement: Judgement) -> str:
     judged = verdict(report, judgement).value
     text = f"{where}: {judged.upper().replace('-', ' ')}"
     if not report.audited:
-        return f"{text} — {report.message} ({event.seconds:.1f} s)"
+        lost = "".join(f" — {what}" for what in handled.lost)
+        return f"{text} — {report.message}{lost} ({event.seconds:.1f} s)"
     if handled.fixed is not None:
         counts: dict[str, int] = {}
         for result in handled.fixed.results:
@@ -73,7 +82,9 @@ def _line(event: StationEvent[Handled], judgement: Judgement) -> str:
         text += f" after the fix (run {handled.run_id}: {done})"
         if handled.fixed.message:
             text += f" — {handled.fixed.message}"
-    return f"{text} — {summary_line(report)} ({event.seconds:.1f} s)"
+    lost = "".join(f" — {what}" for what in handled.lost)
+    why = f" — {report.message}" if report.message else ""  # an audit cut short says why
+    return f"{text} — {summary_line(report)}{why}{lost} ({event.seconds:.1f} s)"
 
 
 @cli.command()
@@ -97,7 +108,8 @@ def watch(adb_host: str | None, adb_port: int | None, servers: Sequence[str], pr
     """Station mode: audit (and with --fix harden) each phone once when it is ready; again when re-plugged.
 
     Waits with adb's own device tracking; tells the admin to accept the USB debugging prompt; survives
-    phones being unplugged and the adb server restarting; Ctrl-C stops it (exit 0).
+    phones being unplugged and the adb server restarting; Ctrl-C stops it (exit 0, or 2 when a
+    report or a fix record could not be written).
     """
     from wa_harden import engine
     from wa_harden.profile import load_attestations, load_profile
@@ -109,9 +121,7 @@ def watch(adb_host: str | None, adb_port: int | None, servers: Sequence[str], pr
         if attestations else ()
     if (yes or safe_only or journal_dir) and not fix_phones:
         raise UsageError("--yes, --safe-only and --journal-dir go with --fix")
-    folder = Path(report_dir) if report_dir else None
-    if folder is not None:
-        folder.mkdir(parents=True, exist_ok=True)
+    folder = report_folder(report_dir)  # proved writable before the station waits for phones
     journal = None
     if fix_phones:
         from wa_harden.journal import Journal, default_journal_dir
@@ -124,43 +134,55 @@ def watch(adb_host: str | None, adb_port: int | None, servers: Sequence[str], pr
                 click.echo("wa-harden: nothing was changed", err=True)
                 return ExitStatus.USAGE
         journal = Journal(default_journal_dir(journal_dir))
+        journal.ensure_writable()
     connector, addresses = live_servers(adb_host, adb_port, servers)
     judgement = Judgement()
     run = run_info(profile.name, judgement)
 
     def work(address: ServerAddress, device: AttachedDevice) -> Handled:
+        from wa_harden.errors import OutputFileError
         from wa_harden.fix.apply import apply_fix, plan_targets
+        from wa_harden.journal import JournalError
 
         target = engine.Target(address, device.serial, device, len(addresses) > 1)
+        lost: list[str] = []
+        fixed = None
+        run_id = None
         if journal is None:
             [audited] = engine.audit_targets(connector, [target], profile, attested, timeout, 1)
-            handled = Handled(audited.report)
+            report = audited.report
         else:
             plans = plan_targets(connector, [target], profile, attested, timeout, 1, safe_only=safe_only)
-            run_id = None
-            fixed = None
+            report = plans[0].audited.report
             if plans[0].actions:
-                run_id = journal.new_run_id()
-                journal.append("run", run_id, operation="fix", profile=profile.name, station=True,
-                               serials=[device.serial])
-                [fixed] = apply_fix(connector, plans, profile, attested, journal, run_id, timeout, 1)
-            handled = Handled(plans[0].audited.report, fixed, run_id)
+                try:
+                    run_id = journal.new_run_id()
+                    journal.append("run", run_id, operation="fix", profile=profile.name, station=True,
+                                   serials=[device.serial])
+                    [fixed] = apply_fix(connector, plans, profile, attested, journal, run_id, timeout, 1)
+                except JournalError as exc:  # nothing runs that the journal cannot record
+                    lost.append(f"not changed: the journal could not be written ({exc.message})")
+                    run_id = None
         if folder is not None:
-            write_phone_report(folder, handled.report, render_json([handled.report], run))
-            if handled.fixed is not None and handled.fixed.after is not None:
-                write_phone_report(folder, handled.fixed.after, render_json([handled.fixed.after], run),
-                                   ".after-fix.json")
-        return handled
+            try:
+                write_phone_report(folder, report, render_json([report], run))
+                if fixed is not None and fixed.after is not None:
+                    write_phone_report(folder, fixed.after, render_json([fixed.after], run), ".after-fix.json")
+            except OutputFileError as exc:
+                lost.append(f"report not written: {exc.message}")
+        return Handled(report, fixed, run_id, tuple(lost))
 
     station: Station[Handled] = Station(connector, addresses, work)
     count = 0
+    troubled = 0  # phones whose report or fix record the disk refused
 
     def observe(event: StationEvent[Handled]) -> None:
-        nonlocal count
+        nonlocal count, troubled
         if event.crash is not None:
             internal_error(event.crash.error)  # the crash log; the station carries on
         if event.kind is EventKind.DONE:
             count += 1
+            troubled += bool(event.result is not None and event.result.lost)
         if event.kind is EventKind.NOT_READY and event.detail in TRANSIENT:
             return  # every phone passes through these while it connects or goes away
         click.echo(printable(_line(event, judgement)), err=event.kind is not EventKind.DONE)
@@ -169,5 +191,8 @@ def watch(adb_host: str | None, adb_port: int | None, servers: Sequence[str], pr
         station.run(observe)
     except KeyboardInterrupt:
         station.stop()
-        click.echo(f"stopped: {count} phone(s) handled", err=True)
-    return ExitStatus.COMPLIANT
+        lost = f"; for {troubled} of them the report(s) could not be written or the fix not recorded" \
+            if troubled else ""
+        click.echo(f"stopped: {count} phone(s) handled{lost}", err=True)
+    # A station that lost evidence says so to whatever wraps it (exit 2, as a report that cannot be written).
+    return ExitStatus.USAGE if troubled else ExitStatus.COMPLIANT

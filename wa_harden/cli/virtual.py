@@ -21,6 +21,7 @@ from wa_harden.cli.app import (
 from wa_harden.errors import ExitStatus
 from wa_harden.policy import Judgement
 from wa_harden.report import Format
+from wa_harden.report.text import printable
 
 
 @cli.command()
@@ -55,7 +56,7 @@ def virtual(personas: Sequence[str], count: int, adb_host: str, adb_port: int | 
                 click.echo(f"started an adb server on port {port} (it keeps running; "
                            f"`adb -P {port} kill-server` stops it)", err=True)
             for running in fleet.phones:
-                click.echo(f"{running.serial}\t{running.phone.persona.name}")
+                click.echo(printable(f"{running.serial}\t{running.phone.persona.name}"))  # a persona file's words
             click.echo(f"{len(fleet.phones)} virtual phone(s) attached to {adb_host}:{port}; "
                        "Ctrl-C stops them", err=True)
             while True:

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 import adbutils
 from adbutils._adb import AdbConnection as _AdbConnection
 
-from wa_harden.device.base import AttachedDevice, ServerAddress, ShellResult
+from wa_harden.device.base import AttachedDevice, ServerAddress, ShellResult, server_stopped
 from wa_harden.errors import AdbServerError
 from wa_harden.facts import Gap
 
@@ -160,8 +160,8 @@ class DeviceSession:
         try:
             v2 = self.supports_shell_v2(timeout=timeout)
             conn = self._device.open_transport(timeout=max(0.1, deadline - time.monotonic()))
-        except (adbutils.AdbError, OSError) as exc:
-            return ShellResult(b"", failure=_failure_of(exc), detail=str(exc))
+        except (adbutils.AdbError, AdbServerError, OSError) as exc:
+            return self._cut(b"", b"", _failure_of(exc), str(exc), True)
         stdout = bytearray()
         stderr = bytearray()
         try:
@@ -189,10 +189,17 @@ class DeviceSession:
             return ShellResult(bytes(stdout), bytes(stderr), failure=Gap.TIMEOUT, shell_v2=v2,
                                detail=f"no complete answer within {timeout:g} s")
         except (EOFError, ConnectionError, OSError, adbutils.AdbError) as exc:
-            return ShellResult(bytes(stdout), bytes(stderr), failure=Gap.CONNECTION_LOST, shell_v2=v2,
-                               detail=str(exc) or "the connection closed before the output ended")
+            return self._cut(bytes(stdout), bytes(stderr), Gap.CONNECTION_LOST,
+                             str(exc) or "the connection closed before the output ended", v2)
         finally:
             conn.close()
+
+    def _cut(self, stdout: bytes, stderr: bytes, failure: Gap, detail: str, v2: bool) -> ShellResult:
+        """A session cut short; when the adb server itself went away (killed, crashed, its host
+        rebooted), that is what the detail says, not a cable."""
+        if not server_running(self.address):
+            failure, detail = Gap.CONNECTION_LOST, server_stopped(self.address)
+        return ShellResult(stdout, stderr, failure=failure, shell_v2=v2, detail=detail)
 
 
 class _Reader:

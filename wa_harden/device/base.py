@@ -58,12 +58,14 @@ class ServerAddress:
 
     @classmethod
     def parse(cls, text: str) -> ServerAddress:
-        """``HOST:PORT`` (``[v6]:PORT`` for IPv6), as given to ``--server``."""
+        """``HOST:PORT`` (``[v6]:PORT`` for IPv6), as given to ``--server`` or before the ``/`` of
+        ``-s HOST:PORT/SERIAL`` (so a serial with a ``/`` in it is read as one)."""
         host, sep, port = text.rpartition(":")
         if not sep or not host:
-            raise UsageError(f"--server expects HOST:PORT, got {text!r}")
+            raise UsageError(f"expected an adb server as HOST:PORT (--server HOST:PORT, -s HOST:PORT/SERIAL), "
+                             f"got {text!r}")
         host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
-        return cls(host, parse_port(port, f"the port of --server {text}"))
+        return cls(host, parse_port(port, f"the port of the adb server {text}"))
 
     @property
     def local(self) -> bool:
@@ -83,6 +85,18 @@ class AttachedDevice:
     model: str | None = None
     product: str | None = None
     device: str | None = None
+
+
+SERVER_STOPPED = "stopped answering"  # in a detail: "the adb server at HOST:PORT stopped answering"
+
+
+def server_stopped(address: object) -> str:
+    """The detail of a session cut short because the adb server itself went away."""
+    return f"the adb server at {address} {SERVER_STOPPED}"
+
+
+def is_server_stopped(detail: str | None) -> bool:
+    return bool(detail) and str(detail).startswith("the adb server at ") and SERVER_STOPPED in str(detail)
 
 
 @dataclass(frozen=True)

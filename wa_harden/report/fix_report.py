@@ -12,6 +12,7 @@ from tabulate import tabulate
 
 from wa_harden.model import ActionResult, ActionStatus, DeviceReport
 from wa_harden.report import RunInfo
+from wa_harden.report.markdown import code
 from wa_harden.report.markdown import text as md
 from wa_harden.report.table import device_heading
 from wa_harden.report.text import printable
@@ -156,7 +157,7 @@ def render_fix_markdown(views: Sequence[PhoneFixView], run: RunInfo, run_id: str
                         dry_run: bool) -> str:
     out = [f"# wa-harden {operation}" + (" (dry run)" if dry_run else ""), ""]
     if run_id:
-        out += [f"Run `{run_id}`, profile `{md(run.profile)}`, {run.generated_at.isoformat()}, "
+        out += [f"Run {code(run_id)}, profile {code(run.profile)}, {run.generated_at.isoformat()}, "
                 f"wa-harden {run.tool_version}.", ""]
     for view in views:
         out += [f"## {md(device_heading(view.before))}", ""]
@@ -165,7 +166,8 @@ def render_fix_markdown(views: Sequence[PhoneFixView], run: RunInfo, run_id: str
             continue
         out += ["| status | user | check | tier | command | result |", "|---|---|---|---|---|---|"]
         out += [f"| {r.status.value} | {_user(r.action.user)} | `{r.action.check}` | {r.action.tier.value} | "
-                f"`{md(r.action.command)}` | {md(r.message or r.action.description)} |" for r in view.results]
+                f"{code(r.action.command, in_table=True)} | {md(r.message or r.action.description)} |"
+                for r in view.results]
         out.append("")
         changed = _changed_rows(view)
         if changed:

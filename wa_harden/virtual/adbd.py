@@ -196,6 +196,10 @@ class AdbdConnection:
             pass
         except ConnectionDropped:
             pass
+        except asyncio.CancelledError:
+            # The phone is being shut down: end quietly (asyncio's stream callback would log a
+            # cancelled connection task as an error).
+            pass
         finally:
             for stream in list(self.streams.values()):
                 stream.closed.set()

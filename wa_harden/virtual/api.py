@@ -107,6 +107,8 @@ class FaultConfig:
     drop_mid_output_at: int | None = None  # command N sends half its output, then the cable goes
     hang_at_command: int | None = None  # command N never answers
     hang_on: str | None = None  # any command line starting with this never answers
+    drop_on: str | None = None  # the cable goes instead of running a command line starting with this
+    drop_mid_output_on: str | None = None  # such a command runs, sends half its output, then the cable goes
     killed_on: str | None = None  # any command line starting with this is killed (SIGKILL, status 137)
     dumpsys_timeout: str | None = None  # ``dumpsys`` of this service times out after part of its dump
     unauthorized: bool = False  # answer CNXN with AUTH and never accept the key

@@ -203,14 +203,23 @@ class VirtualPhones:
         running = RunningPhone(serial, port, phone, server)
         self.phones.append(running)
         if self.connect:
-            answer = host_request(self.adb_host, self.adb_port, f"host:connect:{serial}",
-                                  timeout=self.connect_timeout)
-            refused = "connected to" not in answer and "failed to authenticate" not in answer
-            if refused and not fault_config.offline:
-                raise LauncherError(f"adb connect {serial}: {answer}")
+            if fault_config.offline:
+                # adb lists the phone as offline at once and gives up on the handshake only after
+                # about 10 s: wait for the listing, not for that answer.
+                threading.Thread(target=self._connect_quietly, args=(serial,), daemon=True,
+                                 name=f"connect-{serial}").start()
+            else:
+                answer = host_request(self.adb_host, self.adb_port, f"host:connect:{serial}",
+                                      timeout=self.connect_timeout)
+                if "connected to" not in answer and "failed to authenticate" not in answer:
+                    raise LauncherError(f"adb connect {serial}: {answer}")
             if wait:
                 self._wait_for_states([running])
         return running
+
+    def _connect_quietly(self, serial: str) -> None:
+        with contextlib.suppress(OSError, LauncherError):
+            host_request(self.adb_host, self.adb_port, f"host:connect:{serial}", timeout=self.connect_timeout)
 
     def _faults_for(self, persona: Any, faults: FaultConfig | dict[str, Any] | None) -> FaultConfig:
         """Persona defaults, then the launcher's overrides, then this phone's own."""
@@ -252,6 +261,22 @@ class VirtualPhones:
             if running.serial == serial:
                 return running.phone
         raise KeyError(serial)
+
+    def replug(self, serial: str, **faults: Any) -> None:
+        """Unplug a phone, change its faults (``unauthorized=False``: the person accepted the
+        prompt), plug it in again and wait until the adb server lists it as its faults say."""
+        running = next(p for p in self.phones if p.serial == serial)
+        self.disconnect(serial)
+        running.phone.with_faults(**faults)
+        if running.phone.faults.offline:
+            threading.Thread(target=self._connect_quietly, args=(serial,), daemon=True,
+                             name=f"connect-{serial}").start()
+        else:
+            answer = host_request(self.adb_host, self.adb_port, f"host:connect:{serial}",
+                                  timeout=self.connect_timeout)
+            if "connected to" not in answer and "failed to authenticate" not in answer:
+                raise LauncherError(f"adb connect {serial}: {answer}")
+        self._wait_for_states([running])
 
     def disconnect(self, serial: str) -> None:
         with contextlib.suppress(OSError, LauncherError):

@@ -70,13 +70,17 @@ class VirtualPhone:
         number = self.counters.commands_run + 1
         line = " ".join(argv)
         fault: Fault | None = None
-        if faults.drop_after_commands is not None and number > faults.drop_after_commands:
+        if (faults.drop_after_commands is not None and number > faults.drop_after_commands) or (
+            faults.drop_on and line.startswith(faults.drop_on)
+        ):
             fault = Fault.DROP
         elif (faults.hang_at_command is not None and number == faults.hang_at_command) or (
             faults.hang_on and line.startswith(faults.hang_on)
         ):
             fault = Fault.HANG
-        elif faults.drop_mid_output_at is not None and number == faults.drop_mid_output_at:
+        elif (faults.drop_mid_output_at is not None and number == faults.drop_mid_output_at) or (
+            faults.drop_mid_output_on and line.startswith(faults.drop_mid_output_on)
+        ):
             fault = Fault.DROP_MID_OUTPUT
         elif faults.killed_on and line.startswith(faults.killed_on):
             fault = Fault.KILL

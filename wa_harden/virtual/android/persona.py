@@ -390,6 +390,7 @@ def _add_app(state: AndroidState, fs: Any, app: dict[str, Any], rng: random.Rand
                 now,
                 media_hidden=app.get("media_hidden", False),
                 media_files=app.get("media_files", 3),
+                extra_folders=app.get("media_folders", ()),
             )
 
 

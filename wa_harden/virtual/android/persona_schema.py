@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from wa_harden.errors import ExitStatus, WaHardenError
+from wa_harden.errors import ExitStatus, WaHardenError, one_line
 from wa_harden.tomlcheck import (
     Checker,
     Kind,
@@ -26,8 +26,9 @@ from wa_harden.virtual.android import catalog
 from wa_harden.virtual.android.catalog import GRANT_STATES, full_permission_name
 from wa_harden.virtual.android.state import RELEASES, Credential, Oem, UserKind
 
-_PACKAGE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$")
-_COMPONENT_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.]*/[A-Za-z0-9_.$]+$")
+# Matched whole (``fullmatch``): ``$`` would let a trailing newline through.
+_PACKAGE_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+")
+_COMPONENT_RE = re.compile(r"[A-Za-z][A-Za-z0-9_.]*/[A-Za-z0-9_.$]+")
 
 
 class PersonaError(WaHardenError, ValueError):
@@ -40,7 +41,7 @@ class PersonaError(WaHardenError, ValueError):
 
     def __init__(self, source: str, key: str, problem: str) -> None:
         where = f"{source}: {key}" if key else source
-        super().__init__(f"{where}: {problem}")
+        super().__init__(one_line(f"{where}: {problem}"))
         self.source = source
         self.key = key
         self.problem = problem
@@ -50,14 +51,22 @@ class PersonaError(WaHardenError, ValueError):
 
 
 def _matching(pattern: re.Pattern[str], what: str) -> Kind:
-    return Kind(what, lambda v: isinstance(v, str) and bool(pattern.match(v)))
+    return Kind(what, lambda v: isinstance(v, str) and bool(pattern.fullmatch(v)))
 
 
 STR = Kind.of(str)
 INT = Kind.of(int)
 BOOL = Kind.of(bool)
 NUMBER = Kind.of(float)  # an integer is a number too
-AGE = Kind("a non-negative integer (days)", lambda v: has_kind(v, int) and v >= 0)
+# Bounded so that every date a persona implies exists (``now - 10**6 days`` is before year 1) and a
+# persona cannot make its phone print gigabytes.
+MAX_AGE_DAYS = 36500
+MAX_COUNT = 100_000
+AGE = Kind(f"an integer from 0 to {MAX_AGE_DAYS} (days)", lambda v: has_kind(v, int) and 0 <= v <= MAX_AGE_DAYS)
+COUNT = Kind(f"an integer from 0 to {MAX_COUNT}", lambda v: has_kind(v, int) and 0 <= v <= MAX_COUNT)
+# A folder a person made beside WhatsApp's own: any name a file system holds (hostile ones included).
+FOLDER_NAME = Kind("a folder name (not empty, '.' or '..'; no '/' or NUL)",
+                   lambda v: isinstance(v, str) and v not in ("", ".", "..") and "/" not in v and "\0" not in v)
 USER_ID = Kind("a user id (integer 0-9999)", lambda v: has_kind(v, int) and 0 <= v <= 9999)
 PACKAGE = _matching(_PACKAGE_RE, "an Android package name")
 COMPONENT = _matching(_COMPONENT_RE, "a component like com.example.mdm/.AdminReceiver")
@@ -82,8 +91,8 @@ USER_SCHEMA = Table(
         "running": BOOL,
         "shell_access": BOOL,
         "lock": choice(*(c.value for c in Credential)),
-        "accounts": MapOf(AGE),
-        "contacts": MapOf(AGE),
+        "accounts": MapOf(COUNT),
+        "contacts": MapOf(COUNT),
         "backup": BOOL,
         "backup_activated": BOOL,
         "secure_settings": MapOf(STR),
@@ -114,7 +123,8 @@ APP_SCHEMA = Table(
         "appops": MapOf(APPOP_MODE),
         "media_layout": choice("scoped", "legacy", "both", "none"),
         "media_hidden": BOOL,
-        "media_files": AGE,
+        "media_files": COUNT,
+        "media_folders": ListOf(FOLDER_NAME),
         "install_source": choice(*INSTALL_SOURCES),
         "debuggable": BOOL,
     },
@@ -169,6 +179,8 @@ PERSONA_SCHEMA = Table(
                 "drop_mid_output_at": INT,
                 "hang_at_command": INT,
                 "hang_on": STR,
+                "drop_on": STR,
+                "drop_mid_output_on": STR,
                 "killed_on": STR,
                 "dumpsys_timeout": choice(*catalog.DUMPSYS_SERVICES),
                 "unauthorized": BOOL,

@@ -8,6 +8,7 @@ A persona's ``media_hidden`` adds the ``.nomedia`` an administrator would add to
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -53,8 +54,10 @@ def build_tree(
     *,
     media_hidden: bool = False,
     media_files: int = 3,
+    extra_folders: Sequence[str] = (),
 ) -> None:
-    """Create one WhatsApp tree under ``root`` as the app would have left it by ``now``."""
+    """Create one WhatsApp tree under ``root`` as the app would have left it by ``now``; with the
+    ``extra_folders`` a person made in its ``Media`` folder (any name a file system holds)."""
     label = app_label(package)
     media = f"{root}/Media"
     for kind in SPLIT_TYPES:
@@ -75,8 +78,10 @@ def build_tree(
     fs.mkdirs(f"{root}/.Thumbs")
     _write_media(fs, media, label, now, media_files)
     _write_backups(fs, root, now)
+    for name in extra_folders:
+        fs.mkdirs(f"{media}/{name}")
     if media_hidden:
-        for name in media_folder_names(package):
+        for name in [*media_folder_names(package), *extra_folders]:
             fs.write_file(f"{media}/{name}/{NOMEDIA}", mtime=now - timedelta(days=30))
 
 
