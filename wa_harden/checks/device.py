@@ -131,12 +131,14 @@ def _screen_lock(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
         }
         for uid, state in sorted(lock.items())
     ]
-    unlocked, notes = [], []
+    unlocked, notes, unsure = [], [], []
     for uid, state in sorted(lock.items()):
         user = known_user(facts, uid)
         if state.credential.secure:
             continue
-        if uid != 0 and user.kind in PROFILE_KINDS:
+        if uid != 0 and not is_known(facts.users):
+            unsure.append(uid)  # without the user list, a profile cannot be told from a full user
+        elif uid != 0 and user.kind in PROFILE_KINDS:
             notes.append(f"{user_label(user)} has no own credential; it unlocks with its parent's")
         else:
             unlocked.append(f"{user_label(user)}: {state.credential.value}")
@@ -149,6 +151,10 @@ def _screen_lock(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
             expected={"secure": True},
             notes=tuple(notes),
         )
+    if unsure and not is_known(facts.users):
+        users = ", ".join(str(uid) for uid in unsure)
+        return could_not_read(facts.users, f"the list of Android users, so whether user(s) {users} without a screen "
+                              "lock are profiles that unlock with their parent's", tuple(notes))
     return Evaluation(
         Outcome.PASS,
         reason="secure-lock",

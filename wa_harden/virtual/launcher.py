@@ -203,19 +203,22 @@ class VirtualPhones:
         running = RunningPhone(serial, port, phone, server)
         self.phones.append(running)
         if self.connect:
-            if fault_config.offline:
-                # adb lists the phone as offline at once and gives up on the handshake only after
-                # about 10 s: wait for the listing, not for that answer.
-                threading.Thread(target=self._connect_quietly, args=(serial,), daemon=True,
-                                 name=f"connect-{serial}").start()
-            else:
-                answer = host_request(self.adb_host, self.adb_port, f"host:connect:{serial}",
-                                      timeout=self.connect_timeout)
-                if "connected to" not in answer and "failed to authenticate" not in answer:
-                    raise LauncherError(f"adb connect {serial}: {answer}")
+            self._attach(running)
             if wait:
                 self._wait_for_states([running])
         return running
+
+    def _attach(self, running: RunningPhone) -> None:
+        """`adb connect` the phone; an offline one in the background: adb lists it as offline at
+        once and gives up on the handshake only after about 10 s."""
+        if running.phone.faults.offline:
+            threading.Thread(target=self._connect_quietly, args=(running.serial,), daemon=True,
+                             name=f"connect-{running.serial}").start()
+            return
+        answer = host_request(self.adb_host, self.adb_port, f"host:connect:{running.serial}",
+                              timeout=self.connect_timeout)
+        if "connected to" not in answer and "failed to authenticate" not in answer:
+            raise LauncherError(f"adb connect {running.serial}: {answer}")
 
     def _connect_quietly(self, serial: str) -> None:
         with contextlib.suppress(OSError, LauncherError):
@@ -268,14 +271,7 @@ class VirtualPhones:
         running = next(p for p in self.phones if p.serial == serial)
         self.disconnect(serial)
         running.phone.with_faults(**faults)
-        if running.phone.faults.offline:
-            threading.Thread(target=self._connect_quietly, args=(serial,), daemon=True,
-                             name=f"connect-{serial}").start()
-        else:
-            answer = host_request(self.adb_host, self.adb_port, f"host:connect:{serial}",
-                                  timeout=self.connect_timeout)
-            if "connected to" not in answer and "failed to authenticate" not in answer:
-                raise LauncherError(f"adb connect {serial}: {answer}")
+        self._attach(running)
         self._wait_for_states([running])
 
     def disconnect(self, serial: str) -> None:
