@@ -746,6 +746,23 @@ def test_watch_fix_with_a_journal_on_a_full_disk_changes_nothing(five, station):
     phones.assert_journal_intact()
 
 
+def test_watch_fix_with_a_journal_that_fills_up_during_a_fix(five, station, baseline):
+    """The disk fills in the middle of the station's fixes: the phone whose record did not fit stops
+    before its next action and says so, the journal stays whole, and the station ends with exit 2."""
+    phones = five()
+    phones.journal.mkdir()
+    watch = station("--fix", "--yes", "--journal-dir", str(phones.journal),
+                    disk_fault=("full", phones.journal, 6))
+    said = [line(watch, f"{serial} ({MODEL}): NOT COMPLIANT", timeout=60) for serial in phones.serials]
+    assert any("the journal could not be written" in text and "No space left on device" in text for text in said), said
+    assert watch.stop() == 2
+    line(watch, "the report(s) could not be written or the fix not recorded")
+    phones.assert_journal_intact()
+    for serial in phones.serials:  # each phone either finished or was stopped: `fix` again completes it
+        assert phones.cli("fix", "-s", serial, "--yes").exit_code == 1
+        phones.assert_hardened(serial, baseline)
+
+
 def test_watch_fix_with_a_read_only_journal_folder_refuses_to_start(five, station):
     phones = five()
     phones.journal.mkdir()

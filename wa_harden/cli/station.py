@@ -182,7 +182,9 @@ def watch(adb_host: str | None, adb_port: int | None, servers: Sequence[str], pr
             internal_error(event.crash.error)  # the crash log; the station carries on
         if event.kind is EventKind.DONE:
             count += 1
-            troubled += bool(event.result is not None and event.result.lost)
+            handled = event.result
+            troubled += bool(handled is not None and (handled.lost or handled.fixed is not None
+                                                      and handled.fixed.journal_failed))
         if event.kind is EventKind.NOT_READY and event.detail in TRANSIENT:
             return  # every phone passes through these while it connects or goes away
         click.echo(printable(_line(event, judgement)), err=event.kind is not EventKind.DONE)

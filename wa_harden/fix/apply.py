@@ -49,6 +49,7 @@ class PhoneRun:
     handled: bool = True
     notes: tuple[str, ...] = ()
     crash: fleet.Crashed | None = field(default=None, compare=False)
+    journal_failed: bool = False  # the journal could not record all of it (the message says what)
 
 
 Progress = Callable[[PhoneRun, float], None]
@@ -297,7 +298,8 @@ def apply_fix(connector: Connector, plans: Sequence[PhonePlan], profile: Profile
             skipped += _skipped(actions, "not run: the snapshot could not be saved")
             return PhoneRun(target, before, tuple(skipped), before, handled=False,
                             message=f"not changed: the snapshot could not be saved in the journal ({reason}); "
-                                    "free space or make the journal folder writable, then run `wa-harden fix` again")
+                                    "free space or make the journal folder writable, then run `wa-harden fix` again",
+                            journal_failed=True)
         applier = _Applier(connector.connect(target.address, target.serial), journal, run_id, "fix",
                            target.serial, before.identity.model, timeout)
         stopped, ran, why = applier.apply(actions, facts.build)
@@ -308,7 +310,8 @@ def apply_fix(connector: Connector, plans: Sequence[PhonePlan], profile: Profile
         why = applier.message(why)
         handled = not why or (why.startswith("the phone refused") and applier.journal_error is None)
         message = why or ("" if after is not None else "the phone could not be read again after the fix")
-        return PhoneRun(target, before, results, after, message, handled and after is not None)
+        return PhoneRun(target, before, results, after, message, handled and after is not None,
+                        journal_failed=applier.journal_error is not None)
 
     deadline = timeout * (3 + max((len(p.actions) for p in plans), default=0))
     return _run(plans, one, jobs, deadline, progress)
@@ -362,7 +365,8 @@ def undo_run(connector: Connector, targets: Sequence[Target], journal: Journal, 
         verified = applier.verify(ran, facts_from_capture(again) if again is not None else None)
         results = _ordered([*verified, *stopped], actions)
         why = applier.message(why)
-        return PhoneRun(target, before, results, after, why, not why and after is not None and not notes, notes)
+        return PhoneRun(target, before, results, after, why, not why and after is not None and not notes, notes,
+                        journal_failed=applier.journal_error is not None)
 
     plan_of = {plan.audited.target.serial: plan for plan in plans}
     deadline = timeout * 14
