@@ -151,8 +151,9 @@ def _screen_lock(facts: DeviceFacts, params: Mapping[str, Any]) -> Evaluation:
             expected={"secure": True},
             notes=tuple(notes),
         )
-    if unsure and not is_known(facts.users):
+    if unsure:
         users = ", ".join(str(uid) for uid in unsure)
+        assert not is_known(facts.users)  # only then is a user's kind unsure
         return could_not_read(facts.users, f"the list of Android users, so whether user(s) {users} without a screen "
                               "lock are profiles that unlock with their parent's", tuple(notes))
     return Evaluation(

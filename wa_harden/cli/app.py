@@ -184,6 +184,29 @@ def audit_phones(replays: Sequence[str], adb_host: str | None, adb_port: int | N
     return [a.report for a in audited], audited
 
 
+def profile_options(attestations_help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """-p/--profile and --attestations, as every command that judges phones takes them."""
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        func = click.option("--attestations", type=click.Path(dir_okay=False), default=None,
+                            help=f"TOML file attesting manual items{attestations_help}.")(func)
+        return click.option("-p", "--profile", "profile_name", default="whatsapp-business-gdpr", show_default=True,
+                            help="Shipped profile name or path to a TOML profile.")(func)
+    return decorate
+
+
+def load_judged(profile_name: str, attestations: str | None) -> tuple[Any, tuple[Any, ...]]:
+    """The profile and the attestations (checked against today and the profile's maximum age),
+    both validated before any phone is contacted."""
+    from datetime import date
+
+    from wa_harden.profile import load_attestations, load_profile
+
+    profile = load_profile(profile_name)
+    attested = tuple(load_attestations(attestations, date.today(), profile.attestation_max_age_days)) \
+        if attestations else ()
+    return profile, attested
+
+
 def journal_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--journal-dir", default=None, type=click.Path(file_okay=False),
                         help="Journal folder (default $WA_HARDEN_JOURNAL_DIR, else the user's data folder).")(func)

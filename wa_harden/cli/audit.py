@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
 
 import click
@@ -18,6 +17,8 @@ from wa_harden.cli.app import (
     fleet_options,
     jobs_option,
     live_servers,
+    load_judged,
+    profile_options,
     report_folder,
     run_info,
     summary,
@@ -35,10 +36,7 @@ from wa_harden.report.text import printable
 @click.option("-s", "--serial", "serials", multiple=True, help="Phone to audit (repeatable); default $ANDROID_SERIAL.")
 @click.option("--all", "all_devices", is_flag=True, help="Audit every attached phone.")
 @fleet_options
-@click.option("-p", "--profile", "profile_name", default="whatsapp-business-gdpr", show_default=True,
-              help="Shipped profile name or path to a TOML profile.")
-@click.option("--attestations", type=click.Path(dir_okay=False), default=None,
-              help="TOML file attesting manual items (who, when, note).")
+@profile_options(" (who, when, note)")
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Report format [default: from the extension of -o FILE (.json, .csv, .md, .html, .xml for "
                    "junit, .txt for table), else table].")
@@ -62,15 +60,12 @@ def check(serials: Sequence[str], all_devices: bool, adb_host: str | None, adb_p
     """Audit phones (or capture files) against a GDPR hardening profile."""
     from wa_harden.output import check_output_path
     from wa_harden.policy import exit_status
-    from wa_harden.profile import load_attestations, load_profile
     from wa_harden.report import render
 
     if replays and (serials or all_devices):
         raise UsageError("--replay audits files; it cannot be combined with -s/--serial or --all")
     chosen = Format(fmt) if fmt else (format_for_output(output) if output else None) or Format.TABLE
-    profile = load_profile(profile_name)  # everything is validated before any device is touched
-    attested = load_attestations(attestations, date.today(), profile.attestation_max_age_days) \
-        if attestations else ()
+    profile, attested = load_judged(profile_name, attestations)  # everything is validated before any device is touched
     if output is not None and output != "-":
         check_output_path(output, [*replays, *([attestations] if attestations else []), profile.source])
     folder = report_folder(report_dir)

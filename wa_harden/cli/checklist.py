@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 
 import click
 
@@ -15,7 +14,9 @@ from wa_harden.cli.app import (
     fleet_options,
     jobs_option,
     journal_option,
+    load_judged,
     open_journal,
+    profile_options,
     run_info,
     summary,
 )
@@ -39,10 +40,7 @@ written in every case):
 @click.option("-s", "--serial", "serials", multiple=True, help="Phone to audit (repeatable); default $ANDROID_SERIAL.")
 @click.option("--all", "all_devices", is_flag=True, help="Audit every attached phone.")
 @fleet_options
-@click.option("-p", "--profile", "profile_name", default="whatsapp-business-gdpr", show_default=True,
-              help="Shipped profile name or path to a TOML profile.")
-@click.option("--attestations", type=click.Path(dir_okay=False), default=None,
-              help="TOML file attesting manual items: ticked on the checklist with who and when.")
+@profile_options(": ticked on the checklist with who and when")
 @click.option("--run", "run_id", default=None, metavar="RUN_ID",
               help="A fix run (see `wa-harden journal list`): its actions, their verified status and the "
                    "journal's head hash go on the checklist.")
@@ -64,7 +62,6 @@ def checklist_command(serials: Sequence[str], all_devices: bool, adb_host: str |
     """
     from wa_harden.output import check_output_path
     from wa_harden.policy import exit_status
-    from wa_harden.profile import load_attestations, load_profile
     from wa_harden.report.checklist import FixRun, checklist, fix_run, format_for, render
 
     fmt = format_for(output)
@@ -73,9 +70,7 @@ def checklist_command(serials: Sequence[str], all_devices: bool, adb_host: str |
                          "the extension chooses the format")
     if replays and (serials or all_devices):
         raise UsageError("--replay audits files; it cannot be combined with -s/--serial or --all")
-    profile = load_profile(profile_name)  # everything is validated before any device is touched
-    attested = load_attestations(attestations, date.today(), profile.attestation_max_age_days) \
-        if attestations else ()
+    profile, attested = load_judged(profile_name, attestations)  # everything is validated before any device is touched
     inputs = [*replays, *([attestations] if attestations else []), profile.source]
     fixes: FixRun | None = None
     if run_id is not None:

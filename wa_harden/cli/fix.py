@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from datetime import date
 from typing import TYPE_CHECKING
 
 import click
@@ -17,7 +16,9 @@ from wa_harden.cli.app import (
     jobs_option,
     journal_option,
     live_servers,
+    load_judged,
     open_journal,
+    profile_options,
     run_info,
 )
 from wa_harden.errors import ExitStatus, UsageError
@@ -119,10 +120,7 @@ def _progress_line(run: PhoneRun, seconds: float) -> None:
 @click.option("-s", "--serial", "serials", multiple=True, help="Phone to fix (repeatable); default $ANDROID_SERIAL.")
 @click.option("--all", "all_devices", is_flag=True, help="Fix every attached phone.")
 @fleet_options
-@click.option("-p", "--profile", "profile_name", default="whatsapp-business-gdpr", show_default=True,
-              help="Shipped profile name or path to a TOML profile.")
-@click.option("--attestations", type=click.Path(dir_okay=False), default=None,
-              help="TOML file attesting manual items (judged in the report after the fix).")
+@profile_options(" (judged in the report after the fix)")
 @click.option("--only", "only", multiple=True, help="Fix only this check (repeatable), e.g. wa-contacts-denied.")
 @click.option("--dry-run", is_flag=True, help="Show the plan and change nothing.")
 @click.option("--yes", is_flag=True, help="Apply without asking (for scripts).")
@@ -146,7 +144,6 @@ def fix(serials: Sequence[str], all_devices: bool, adb_host: str | None, adb_por
     from wa_harden.fix.apply import apply_fix, plan_targets
     from wa_harden.output import check_output_path
     from wa_harden.policy import exit_status
-    from wa_harden.profile import load_attestations, load_profile
 
     for check_id in only:
         if check_id not in REGISTRY:
@@ -155,9 +152,7 @@ def fix(serials: Sequence[str], all_devices: bool, adb_host: str | None, adb_por
         if not REGISTRY[check_id].fixable:
             fixable = ", ".join(sorted(c for c, s in REGISTRY.items() if s.fixable))
             raise UsageError(f"--only: wa-harden cannot fix '{check_id}'; it can fix: {fixable}")
-    profile = load_profile(profile_name)
-    attested = load_attestations(attestations, date.today(), profile.attestation_max_age_days) \
-        if attestations else ()
+    profile, attested = load_judged(profile_name, attestations)
     if output is not None and output != "-":
         check_output_path(output, [*([attestations] if attestations else []), profile.source])
     journal = None if dry_run else open_journal(journal_dir, write=True)

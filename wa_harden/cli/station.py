@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING
 
 import click
@@ -15,6 +14,8 @@ from wa_harden.cli.app import (
     fleet_options,
     internal_error,
     live_servers,
+    load_judged,
+    profile_options,
     report_folder,
     run_info,
     write_phone_report,
@@ -89,10 +90,7 @@ def _line(event: StationEvent[Handled], judgement: Judgement) -> str:
 
 @cli.command()
 @fleet_options
-@click.option("-p", "--profile", "profile_name", default="whatsapp-business-gdpr", show_default=True,
-              help="Shipped profile name or path to a TOML profile.")
-@click.option("--attestations", type=click.Path(dir_okay=False), default=None,
-              help="TOML file attesting manual items (who, when, note).")
+@profile_options(" (who, when, note)")
 @click.option("--fix", "fix_phones", is_flag=True, help="Also harden each phone (as `wa-harden fix`).")
 @click.option("--yes", is_flag=True, help="With --fix: apply without asking.")
 @click.option("--safe-only", is_flag=True, help="With --fix: leave out disruptive actions.")
@@ -112,13 +110,10 @@ def watch(adb_host: str | None, adb_port: int | None, servers: Sequence[str], pr
     report or a fix record could not be written).
     """
     from wa_harden import engine
-    from wa_harden.profile import load_attestations, load_profile
     from wa_harden.report.json_report import render_json
     from wa_harden.station import EventKind, Station
 
-    profile = load_profile(profile_name)
-    attested = load_attestations(attestations, date.today(), profile.attestation_max_age_days) \
-        if attestations else ()
+    profile, attested = load_judged(profile_name, attestations)
     if (yes or safe_only or journal_dir) and not fix_phones:
         raise UsageError("--yes, --safe-only and --journal-dir go with --fix")
     folder = report_folder(report_dir)  # proved writable before the station waits for phones

@@ -113,6 +113,7 @@ class _Applier:
     model: str | None
     timeout: float
     journal_error: JournalError | None = None
+    refused: bool = False  # the phone refused an action (an OEM switch): handled, with advice
 
     def apply(self, actions: Sequence[Action], build: Known[BuildInfo]) -> tuple[list[ActionResult], list[Action], str]:
         """Results of the actions that did not run, the actions that ran, and why the run stopped."""
@@ -139,6 +140,7 @@ class _Applier:
                 advice = oem_advice(build)
                 stopped.append(ActionResult(action, ActionStatus.REFUSED, f"refused ({refusal.detail}): {advice}"))
                 stopped += _skipped(later, "not run: the phone refused an earlier action")
+                self.refused = True
                 return stopped, ran, self._why(f"the phone refused the {self.operation}: {advice}")
             ran.append(action)
             if not self._journal("command", action, result="ran", exit_status=record.exit_code,
@@ -308,7 +310,7 @@ def apply_fix(connector: Connector, plans: Sequence[PhonePlan], profile: Profile
         verified = applier.verify(ran, facts_from_capture(again) if again is not None else None)
         results = _ordered([*verified, *stopped], actions) + tuple(skipped)
         why = applier.message(why)
-        handled = not why or (why.startswith("the phone refused") and applier.journal_error is None)
+        handled = not why or (applier.refused and applier.journal_error is None)
         message = why or ("" if after is not None else "the phone could not be read again after the fix")
         return PhoneRun(target, before, results, after, message, handled and after is not None,
                         journal_failed=applier.journal_error is not None)
