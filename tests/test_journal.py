@@ -532,4 +532,5 @@ def test_the_example_in_the_docs_is_a_real_journal(tmp_path):
     journal.path.write_text(block, encoding="utf-8")
     records = journal.records()
     assert journal.verify() == Verification(intact=True, records=len(records), head=records[-1]["hash"])
-    assert {record["kind"] for record in records} == {"command"}
+    assert [record["kind"] for record in records] == ["run", "snapshot", "command"]
+    assert records[2]["command"].startswith("pm set-permission-flags")  # the order a fix acts in
